@@ -1,0 +1,306 @@
+//! `addlist_rs._core`: the exact sum of an iterable of integers, with PyO3.
+//!
+//! The twin of the C module in `src/addlist/_core.c`, under the same contract. Two builds:
+//! version-specific (the default), which reads list and tuple items in place and decodes
+//! small ints inline from the object layout; and Limited API / abi3 (`--features abi3`),
+//! which goes through stable-ABI calls only.
+//!
+//! Safety: an item is either an exact int or goes through `__index__` once; a borrowed item
+//! pointer is used only until Python code can run, after which the list's size is read
+//! again, because `__index__` may have resized or cleared the list.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyInt, PyList, PyTuple};
+use pyo3::{ffi, BoundObject};
+
+pyo3::create_exception!(
+    addlist_rs,
+    EmptyListError,
+    PyValueError,
+    "Raised by add() when its input holds no items (unlike sum([]) == 0)."
+);
+
+const EMPTY_MESSAGE: &str = "add(): the input is empty, there is nothing to sum";
+
+/// Whether this interpreter stores ints in the layout `small_int` decodes (30-bit digits
+/// in 4 bytes, the default of every CPython release); checked once at import.
+static INLINE_DECODE: AtomicBool = AtomicBool::new(false);
+
+/// The running total: a machine word for speed, an int object for what overflows it.
+struct Accumulator<'py> {
+    small: i64,
+    big: Option<Bound<'py, PyAny>>,
+}
+
+impl<'py> Accumulator<'py> {
+    fn new() -> Self {
+        Self { small: 0, big: None }
+    }
+
+    fn add_small(&mut self, py: Python<'py>, value: i64) -> PyResult<()> {
+        match self.small.checked_add(value) {
+            Some(sum) => self.small = sum,
+            None => {
+                let spilled = self.small.into_pyobject(py)?.into_any();
+                self.add_object(&spilled)?;
+                self.small = value;
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds an exact int object that may not fit in a machine word.
+    fn add_object(&mut self, value: &Bound<'py, PyAny>) -> PyResult<()> {
+        self.big = Some(match self.big.take() {
+            None => value.clone(),
+            Some(big) => big.add(value)?,
+        });
+        Ok(())
+    }
+
+    fn result(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let small = self.small.into_pyobject(py)?.into_any();
+        match self.big {
+            None => Ok(small),
+            Some(big) => big.add(small),
+        }
+    }
+}
+
+/// The value of an exact int that fits one 30-bit digit, read from the object without a
+/// call; `None` sends the item down the slow path.
+///
+/// # Safety
+/// `item` must point to a live object, and `INLINE_DECODE` must be true.
+#[cfg(not(Py_LIMITED_API))]
+#[inline(always)]
+unsafe fn small_int(item: *mut ffi::PyObject) -> Option<i64> {
+    // CPython's PyLongObject (Include/cpython/longintrepr.h), which the C API only offers
+    // as static inline functions that Rust cannot call.
+    #[cfg(Py_3_12)]
+    #[repr(C)]
+    struct LongObject {
+        ob_base: ffi::PyObject,
+        lv_tag: usize, // bits 0-1: sign (0 positive, 1 zero, 2 negative); from bit 3: digits
+        ob_digit: u32,
+    }
+    #[cfg(not(Py_3_12))]
+    #[repr(C)]
+    struct LongObject {
+        ob_base: ffi::PyVarObject, // ob_size: number of digits, negative for negative ints
+        ob_digit: u32,
+    }
+
+    // SAFETY: the caller guarantees `item` is live; an exact int has this layout.
+    unsafe {
+        if ffi::Py_TYPE(item) != &raw mut ffi::PyLong_Type {
+            return None;
+        }
+        let long = item.cast::<LongObject>();
+        #[cfg(Py_3_12)]
+        {
+            let tag = (*long).lv_tag;
+            if tag >= 2 << 3 {
+                return None; // more than one digit
+            }
+            #[allow(clippy::cast_possible_wrap)] // tag & 3 is 0, 1 or 2
+            let sign = 1 - (tag & 3) as i64;
+            Some(sign * i64::from((*long).ob_digit))
+        }
+        #[cfg(not(Py_3_12))]
+        {
+            match (*long).ob_base.ob_size {
+                0 => Some(0), // zero has no digit to read
+                size @ (-1 | 1) => Some(size as i64 * i64::from((*long).ob_digit)),
+                _ => None,
+            }
+        }
+    }
+}
+
+/// Hints the CPU to fetch the object at `address`: on a shuffled list every item is a cache
+/// miss, and fetching a few items ahead hides it.
+#[cfg(not(Py_LIMITED_API))]
+#[inline(always)]
+fn prefetch(address: *const ffi::PyObject) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint; it never faults, whatever the address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(address.cast());
+    }
+    #[cfg(target_arch = "aarch64")]
+    // SAFETY: a prefetch is a hint; it never faults, whatever the address.
+    unsafe {
+        std::arch::asm!("prfm pldl1keep, [{0}]", in(reg) address, options(nostack, readonly, preserves_flags));
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    let _ = address;
+}
+
+fn not_an_integer(position: usize, item: &Bound<'_, PyAny>) -> PyErr {
+    match item.get_type().name() {
+        Ok(name) => PyTypeError::new_err(format!("add(): item {position} is {name}, not an integer")),
+        Err(error) => error,
+    }
+}
+
+/// Adds any item that the inline decoder declined: may run Python code (`__index__`).
+fn add_item<'py>(
+    acc: &mut Accumulator<'py>,
+    item: &Bound<'py, PyAny>,
+    position: usize,
+) -> PyResult<()> {
+    let py = item.py();
+    let value = if item.is_exact_instance_of::<PyInt>() {
+        item.clone()
+    } else {
+        // SAFETY: `item` is a live object; PyIndex_Check only reads its type.
+        if unsafe { ffi::PyIndex_Check(item.as_ptr()) } == 0 {
+            return Err(not_an_integer(position, item));
+        }
+        // SAFETY: `item` is live; the result is a new reference or NULL with an exception
+        // set, which is exactly what from_owned_ptr_or_err takes. Errors from __index__
+        // propagate unchanged.
+        let index = unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyNumber_Index(item.as_ptr()))? };
+        if index.is_exact_instance_of::<PyInt>() {
+            index
+        } else {
+            // Python 3.9 returns int subclasses as they are: take the plain int value so
+            // that an overridden __add__ or __radd__ cannot change the sum.
+            py.get_type::<PyInt>().getattr("__int__")?.call1((index,))?
+        }
+    };
+    match value.extract::<i64>() {
+        Ok(small) => acc.add_small(py, small),
+        Err(_) => acc.add_object(&value), // an exact int too large for a machine word
+    }
+}
+
+/// The fast path for a list or tuple; returns how many items were summed.
+#[cfg(not(Py_LIMITED_API))]
+fn add_sequence<'py>(acc: &mut Accumulator<'py>, seq: &Bound<'py, PyAny>, is_list: bool) -> PyResult<usize> {
+    let py = seq.py();
+    let raw = seq.as_ptr();
+    // SAFETY: `raw` is an exact list or tuple, alive for this call (we hold `seq`).
+    let size = || unsafe { ffi::Py_SIZE(raw) }.unsigned_abs();
+    // SAFETY: the caller has checked i < size(), and no Python code ran since.
+    let item_at = |i: usize| unsafe {
+        #[allow(clippy::cast_possible_wrap)] // i < size() <= isize::MAX
+        let i = i as ffi::Py_ssize_t;
+        if is_list { ffi::PyList_GET_ITEM(raw, i) } else { ffi::PyTuple_GET_ITEM(raw, i) }
+    };
+    let inline = INLINE_DECODE.load(Ordering::Relaxed);
+    let mut len = size();
+    let mut i = 0;
+    while i < len {
+        if i + PREFETCH_DISTANCE < len {
+            prefetch(item_at(i + PREFETCH_DISTANCE));
+        }
+        let item = item_at(i);
+        if inline {
+            // SAFETY: `item` is borrowed from the sequence and no Python code ran since.
+            if let Some(value) = unsafe { small_int(item) } {
+                if let Some(sum) = acc.small.checked_add(value) {
+                    acc.small = sum; // the hot path: no call, no Python code
+                    i += 1;
+                    continue;
+                }
+            }
+        }
+        // SAFETY: a strong reference taken before __index__ can drop the list's one.
+        let owned = unsafe { Bound::from_borrowed_ptr(py, item) };
+        add_item(acc, &owned, i)?;
+        // Python code may have run and resized or cleared the list: read its size again.
+        len = size();
+        i += 1;
+    }
+    Ok(i)
+}
+
+/// The Limited-API path for a list or tuple: stable-ABI calls only.
+#[cfg(Py_LIMITED_API)]
+fn add_sequence<'py>(acc: &mut Accumulator<'py>, seq: &Bound<'py, PyAny>, is_list: bool) -> PyResult<usize> {
+    let mut i = 0;
+    loop {
+        // The length is read on every pass: __index__ may have resized the list.
+        let item = if is_list {
+            let list = seq.cast::<PyList>()?;
+            if i >= list.len() {
+                break;
+            }
+            list.get_item(i)?
+        } else {
+            let tuple = seq.cast::<PyTuple>()?;
+            if i >= tuple.len() {
+                break;
+            }
+            tuple.get_item(i)?
+        };
+        add_item(acc, &item, i)?;
+        i += 1;
+    }
+    Ok(i)
+}
+
+#[cfg(not(Py_LIMITED_API))]
+const PREFETCH_DISTANCE: usize = 16;
+
+fn add_iterable<'py>(acc: &mut Accumulator<'py>, iterable: &Bound<'py, PyAny>) -> PyResult<usize> {
+    let mut count = 0;
+    for item in iterable.try_iter()? {
+        add_item(acc, &item?, count)?;
+        count += 1;
+    }
+    Ok(count)
+}
+
+/// Return the exact sum of an iterable of integers as an int.
+///
+/// Items may be int, bool, int subclasses or any object with __index__.
+/// Raises EmptyListError if there are no items, and TypeError naming the
+/// position and type of the first item that is not an integer.
+#[pyfunction]
+#[pyo3(signature = (values, /), text_signature = "(values, /)")]
+fn add<'py>(values: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let py = values.py();
+    let mut acc = Accumulator::new();
+    let count = if values.is_exact_instance_of::<PyList>() {
+        #[cfg(Py_GIL_DISABLED)]
+        {
+            // Free-threaded CPython: no other thread may resize the list while we index it.
+            let list = values.cast::<PyList>()?;
+            pyo3::sync::critical_section::with_critical_section(list, || add_sequence(&mut acc, values, true))?
+        }
+        #[cfg(not(Py_GIL_DISABLED))]
+        add_sequence(&mut acc, values, true)?
+    } else if values.is_exact_instance_of::<PyTuple>() {
+        add_sequence(&mut acc, values, false)?
+    } else {
+        add_iterable(&mut acc, values)?
+    };
+    if count == 0 {
+        return Err(EmptyListError::new_err(EMPTY_MESSAGE));
+    }
+    acc.result(py)
+}
+
+#[pymodule(gil_used = false)]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    let int_info = py.import("sys")?.getattr("int_info")?;
+    let bits: u32 = int_info.getattr("bits_per_digit")?.extract()?;
+    let size: u32 = int_info.getattr("sizeof_digit")?.extract()?;
+    INLINE_DECODE.store(bits == 30 && size == 4, Ordering::Relaxed);
+
+    m.add_function(wrap_pyfunction!(add, m)?)?;
+    m.add("EmptyListError", py.get_type::<EmptyListError>())?;
+    m.add("LIMITED_API", cfg!(Py_LIMITED_API))?;
+    m.add("FREE_THREADED_BUILD", cfg!(Py_GIL_DISABLED))?;
+    // The Python the module was compiled against: the minimum one for an abi3 build.
+    m.add("BUILT_FOR", if cfg!(Py_LIMITED_API) { "3.9" } else { env!("ADDLIST_BUILT_FOR") })?;
+    m.add("INLINE_INT_DECODE", INLINE_DECODE.load(Ordering::Relaxed) && !cfg!(Py_LIMITED_API))?;
+    Ok(())
+}
