@@ -1,0 +1,74 @@
+"""One test suite for every implementation of the addList contract.
+
+Every test that takes the ``impl`` fixture runs once per implementation selected with
+``--implementations`` (default: all three). An implementation that was asked for but
+cannot be imported fails the run: it is never skipped in silence.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from hypothesis import settings
+from support import Implementation
+
+# QEMU-emulated and debug runs are slow: no per-example deadline, a fixed example count.
+settings.register_profile("addlist", deadline=None, max_examples=300)
+settings.load_profile("addlist")
+
+
+#: name -> (module that holds add(), package users import, how to get it)
+IMPLEMENTATIONS: dict[str, tuple[str, str | None, str]] = {
+    "c": ("addlist._core", "addlist", "pip install .  (needs a C compiler)"),
+    "rust": ("addlist_rs._core", "addlist_rs", "pip install ./rust  (needs cargo)"),
+    "reference": ("addlist._reference", None, "pip install .  (it ships in the addlist package)"),
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--implementations",
+        default=",".join(IMPLEMENTATIONS),
+        help="comma-separated implementations to test, from: %(default)s",
+    )
+
+
+def selected_names(config: pytest.Config) -> list[str]:
+    names = [name.strip() for name in str(config.getoption("--implementations")).split(",")]
+    unknown = sorted(set(names) - set(IMPLEMENTATIONS))
+    if unknown or not names:
+        msg = f"--implementations: unknown {unknown}; choose from {', '.join(IMPLEMENTATIONS)}"
+        raise pytest.UsageError(msg)
+    return names
+
+
+def load(name: str) -> Implementation:
+    module_name, package, how_to_install = IMPLEMENTATIONS[name]
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        msg = (
+            f"the {name!r} implementation was asked for but `import {module_name}` failed "
+            f"({error}). Install it ({how_to_install}), or leave it out with "
+            f"--implementations."
+        )
+        raise pytest.UsageError(msg) from error
+    return Implementation(name, module, package)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[LOADED] = [load(name) for name in selected_names(config)]
+
+
+LOADED = pytest.StashKey[list[Implementation]]()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    loaded = metafunc.config.stash[LOADED]
+    if "impl" in metafunc.fixturenames:
+        metafunc.parametrize("impl", loaded, ids=[i.name for i in loaded])
+    if "packaged" in metafunc.fixturenames:
+        packaged = [i for i in loaded if i.package is not None]
+        metafunc.parametrize("packaged", packaged, ids=[i.name for i in packaged])
+

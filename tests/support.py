@@ -1,0 +1,88 @@
+"""Item types that exercise the contract: integers that are not ``int``, and traps."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, SupportsIndex
+
+
+@dataclass(frozen=True)
+class Implementation:
+    """One implementation of the contract, as the tests see it."""
+
+    name: str
+    module: ModuleType
+    #: The package users import (it has ``__version__`` and ``python -m``), if any.
+    package: str | None
+
+    @property
+    def add(self) -> Callable[[Iterable[Any]], int]:
+        return self.module.add  # type: ignore[no-any-return]
+
+    @property
+    def empty_list_error(self) -> type[ValueError]:
+        return self.module.EmptyListError  # type: ignore[no-any-return]
+
+
+def expected_sum(values: Iterable[SupportsIndex]) -> int:
+    """The contract's definition of the result."""
+    return sum(operator.index(value) for value in values)
+
+
+class Index:
+    """Not an int, but usable as one: it has ``__index__``."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def __index__(self) -> int:
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"Index({self.value})"
+
+
+class MyInt(int):
+    """An int subclass that lies about arithmetic: only its int value may count."""
+
+    def __add__(self, other: object) -> int:
+        return 1000
+
+    def __radd__(self, other: object) -> int:
+        return 1000
+
+    def __int__(self) -> int:
+        return 1000
+
+
+class NotAnInteger:
+    """Has no ``__index__``."""
+
+
+class IndexError_(Exception):  # noqa: N801 - named after what raises it
+    """Raised from an ``__index__`` method."""
+
+
+class RaisingIndex:
+    """Its ``__index__`` raises; the exception must propagate unchanged."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def __index__(self) -> int:
+        raise self.error
+
+
+class Mutating:
+    """An item whose ``__index__`` first does something to the container being summed."""
+
+    def __init__(self, value: int, action: Callable[[], object]) -> None:
+        self.value = value
+        self.action = action
+
+    def __index__(self) -> int:
+        self.action()
+        return self.value
