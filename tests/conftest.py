@@ -18,33 +18,39 @@ settings.register_profile("addlist", deadline=None, max_examples=300)
 settings.load_profile("addlist")
 
 
-#: name -> (module that holds add(), package users import, how to get it)
-IMPLEMENTATIONS: dict[str, tuple[str, str | None, str]] = {
-    "c": ("addlist._core", "addlist", "pip install .  (needs a C compiler)"),
-    "rust": ("addlist_rs._core", "addlist_rs", "pip install ./rust  (needs cargo)"),
-    "reference": ("addlist._reference", None, "pip install .  (it ships in the addlist package)"),
+#: name -> the module that holds add(), and how to install it
+MODULES: dict[str, tuple[str, str]] = {
+    "c": ("addlist._core", "pip install .  (needs a C compiler)"),
+    "rust": ("addlist_rs._core", "pip install ./rust  (needs cargo)"),
+    "reference": ("addlist._reference", "pip install .  (it ships in the addlist package)"),
+}
+#: name -> package, distribution, has a pure-Python fallback
+PACKAGING: dict[str, tuple[str | None, str | None, bool]] = {
+    "c": ("addlist", "addlist", True),
+    "rust": ("addlist_rs", "addlist-rs", False),
+    "reference": (None, None, False),
 }
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--implementations",
-        default=",".join(IMPLEMENTATIONS),
+        default=",".join(MODULES),
         help="comma-separated implementations to test, from: %(default)s",
     )
 
 
 def selected_names(config: pytest.Config) -> list[str]:
     names = [name.strip() for name in str(config.getoption("--implementations")).split(",")]
-    unknown = sorted(set(names) - set(IMPLEMENTATIONS))
-    if unknown or not names:
-        msg = f"--implementations: unknown {unknown}; choose from {', '.join(IMPLEMENTATIONS)}"
+    unknown = sorted(set(names) - set(MODULES))
+    if unknown:
+        msg = f"--implementations: unknown {unknown}; choose from {', '.join(MODULES)}"
         raise pytest.UsageError(msg)
     return names
 
 
 def load(name: str) -> Implementation:
-    module_name, package, how_to_install = IMPLEMENTATIONS[name]
+    module_name, how_to_install = MODULES[name]
     try:
         module = importlib.import_module(module_name)
     except ImportError as error:
@@ -54,7 +60,7 @@ def load(name: str) -> Implementation:
             f"--implementations."
         )
         raise pytest.UsageError(msg) from error
-    return Implementation(name, module, package)
+    return Implementation(name, module, *PACKAGING[name])
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -71,4 +77,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "packaged" in metafunc.fixturenames:
         packaged = [i for i in loaded if i.package is not None]
         metafunc.parametrize("packaged", packaged, ids=[i.name for i in packaged])
+    if "with_fallback" in metafunc.fixturenames:
+        with_fallback = [i for i in loaded if i.has_fallback]
+        metafunc.parametrize("with_fallback", with_fallback, ids=[i.name for i in with_fallback])
 

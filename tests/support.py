@@ -17,6 +17,10 @@ class Implementation:
     module: ModuleType
     #: The package users import (it has ``__version__`` and ``python -m``), if any.
     package: str | None
+    #: Its distribution on PyPI, if any.
+    distribution: str | None
+    #: Whether the package falls back to pure Python when this module cannot be imported.
+    has_fallback: bool
 
     @property
     def add(self) -> Callable[[Iterable[Any]], int]:
