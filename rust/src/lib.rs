@@ -173,9 +173,16 @@ fn add_item<'py>(
             py.get_type::<PyInt>().getattr("__int__")?.call1((index,))?
         }
     };
-    match value.extract::<i64>() {
-        Ok(small) => acc.add_small(py, small),
-        Err(_) => acc.add_object(&value), // an exact int too large for a machine word
+    // Not `extract::<i64>()`: on a big int it would build an OverflowError to throw away.
+    let mut overflow = 0;
+    // SAFETY: `value` is a live exact int; the call reports overflow through the flag.
+    let small = unsafe { ffi::PyLong_AsLongLongAndOverflow(value.as_ptr(), &raw mut overflow) };
+    if overflow != 0 {
+        acc.add_object(&value)
+    } else if small == -1 && PyErr::occurred(py) {
+        Err(PyErr::fetch(py))
+    } else {
+        acc.add_small(py, small)
     }
 }
 

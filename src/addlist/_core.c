@@ -25,7 +25,7 @@
 #define PREFETCH_DISTANCE 16
 
 #if defined(__GNUC__) || defined(__clang__)
-#define PREFETCH(address) __builtin_prefetch((address), 0, 0)
+#define PREFETCH(address) __builtin_prefetch((address), 0, 3)
 #define UNLIKELY(condition) __builtin_expect(!!(condition), 0)
 #else
 #define PREFETCH(address) ((void)(address))
@@ -117,12 +117,13 @@ accumulator_result(const Accumulator *acc)
 
 /*
  * The value of `item` if it is an exact int small enough to read without a call.
- * Returns 1 and sets *value, or 0 when the slow path must handle the item.
+ * Returns 1 and sets *value, or 0 when the slow path must handle the item. `int_type` is
+ * &PyLong_Type, passed in so that the hot loop keeps it in a register.
  */
 static inline int
-read_small_int(PyObject *item, long long *value)
+read_small_int(PyObject *item, const PyTypeObject *int_type, long long *value)
 {
-    if (!PyLong_CheckExact(item)) {
+    if (Py_TYPE(item) != int_type) {
         return 0;
     }
 #if defined(Py_LIMITED_API)
@@ -217,14 +218,30 @@ sequence_size(PyObject *seq, int is_list)
 #endif
 }
 
-/* Item `i` of a list or tuple, borrowed; the caller has checked that i is in range. */
-static inline PyObject *
-sequence_item(PyObject *seq, int is_list, Py_ssize_t i)
+/* The item array of a list or tuple; it moves when a list is resized. NULL in the Limited
+   API, which has no such array: sequence_item() then makes a call per item. */
+static inline PyObject **
+sequence_items(PyObject *seq)
 {
 #if defined(Py_LIMITED_API)
+    (void)seq;
+    return NULL;
+#else
+    return PySequence_Fast_ITEMS(seq);
+#endif
+}
+
+/* Item `i` of a list or tuple, borrowed; the caller has checked that i is in range. */
+static inline PyObject *
+sequence_item(PyObject *seq, PyObject **items, int is_list, Py_ssize_t i)
+{
+#if defined(Py_LIMITED_API)
+    (void)items;
     return is_list ? PyList_GetItem(seq, i) : PyTuple_GetItem(seq, i);
 #else
-    return is_list ? PyList_GET_ITEM(seq, i) : PyTuple_GET_ITEM(seq, i);
+    (void)seq;
+    (void)is_list;
+    return items[i];
 #endif
 }
 
@@ -232,34 +249,41 @@ sequence_item(PyObject *seq, int is_list, Py_ssize_t i)
 static int
 accumulate_sequence(Accumulator *acc, PyObject *seq, int is_list, Py_ssize_t *count)
 {
+    const PyTypeObject *int_type = &PyLong_Type;
     Py_ssize_t size = sequence_size(seq, is_list);
+    PyObject **items = sequence_items(seq);
     Py_ssize_t i = 0;
+    long long total = acc->small; /* locals, so that the hot loop keeps them in registers */
+    int status = 0;
     for (; i < size; i++) {
 #if !defined(Py_LIMITED_API)
         if (i + PREFETCH_DISTANCE < size) {
-            PREFETCH(sequence_item(seq, is_list, i + PREFETCH_DISTANCE));
+            PREFETCH(items[i + PREFETCH_DISTANCE]);
         }
 #endif
-        PyObject *item = sequence_item(seq, is_list, i);
+        PyObject *item = sequence_item(seq, items, is_list, i);
         long long value;
         long long sum;
-        int small = read_small_int(item, &value);
-        if (small && !UNLIKELY(checked_add(acc->small, value, &sum))) {
-            acc->small = sum; /* the hot path: no call, no Python code */
+        int small = read_small_int(item, int_type, &value);
+        if (small && !UNLIKELY(checked_add(total, value, &sum))) {
+            total = sum; /* the hot path: no call, no Python code */
             continue;
         }
+        acc->small = total;
         Py_INCREF(item); /* __index__ may drop the list's reference to it */
-        int status = small ? accumulate_small(acc, value) : accumulate_item(acc, item, i);
+        status = small ? accumulate_small(acc, value) : accumulate_item(acc, item, i);
         Py_DECREF(item);
+        total = acc->small;
         if (status < 0) {
-            *count = i;
-            return -1;
+            break;
         }
-        /* Python code may have run and resized or cleared the list: read its size again. */
+        /* Python code may have run and resized, moved or cleared the list: look again. */
         size = sequence_size(seq, is_list);
+        items = sequence_items(seq);
     }
+    acc->small = total;
     *count = i;
-    return 0;
+    return status;
 }
 
 static int
@@ -274,7 +298,7 @@ accumulate_iterable(Accumulator *acc, PyObject *iterable, Py_ssize_t *count)
     int status = 0;
     while ((item = PyIter_Next(iterator)) != NULL) {
         long long value;
-        if (read_small_int(item, &value)) {
+        if (read_small_int(item, &PyLong_Type, &value)) {
             status = accumulate_small(acc, value);
         }
         else {

@@ -1,0 +1,151 @@
+"""Task runner: `nox -s lint`, `nox -s tests`, `nox -s bench`, `nox -s wheels`.
+
+The README's commands (`scripts/test`, `scripts/build-wheels`, `scripts/bench`) bootstrap a
+virtual environment with nox and run these sessions. Tool versions come from the dependency
+groups in pyproject.toml, the one place where they are pinned.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import nox
+
+nox.needs_version = ">=2025.2.9"
+nox.options.default_venv_backend = "venv"
+nox.options.sessions = ["lint", "tests"]
+
+ROOT = Path(__file__).parent
+PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
+BUILD = ROOT / "build"
+# One cargo target directory for every session, so Rust is compiled once per change.
+CARGO_ENV = {"CARGO_TARGET_DIR": str(ROOT / "target")}
+
+#: How to ask each backend for a Limited-API (cp39-abi3) build; documented in README.md.
+ABI3_ENV = {"c": {"SKBUILD_WHEEL_PY_API": "cp39"}, "rust": {"MATURIN_PEP517_ARGS": "--features abi3"}}
+SOURCE_DIR = {"c": ROOT, "rust": ROOT / "rust"}
+#: Which test implementations a wheel of each distribution carries.
+TESTED_IMPLEMENTATIONS = {"c": "c,reference", "rust": "rust"}
+
+
+def install_groups(session: nox.Session, *groups: str) -> None:
+    for group in groups:
+        session.install(*nox.project.dependency_groups(PYPROJECT, group))
+
+
+def build_wheel(session: nox.Session, half: str, out_dir: Path, *, abi3: bool = False) -> Path:
+    """Builds one wheel with the pinned backend (no build isolation) and returns its path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    before = set(out_dir.glob("*.whl"))
+    env = {**CARGO_ENV, **(ABI3_ENV[half] if abi3 else {})}
+    session.run(
+        "python", "-m", "pip", "wheel", "--no-build-isolation", "--no-deps",
+        "--wheel-dir", str(out_dir), str(SOURCE_DIR[half]), env=env,
+    )  # fmt: skip
+    (wheel,) = set(out_dir.glob("*.whl")) - before
+    return wheel
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Static checks: the same tools as .pre-commit-config.yaml, at the pinned versions."""
+    install_groups(session, "lint")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy")
+    session.run("codespell")
+    session.run("clang-format", "--dry-run", "--Werror", "src/addlist/_core.c")
+    session.run("validate-pyproject", "pyproject.toml", "rust/pyproject.toml")
+    session.run("repo-review", ".")
+    session.run("cargo", "fmt", "--all", "--check", external=True)
+    pyo3_env = {**CARGO_ENV, "PYO3_PYTHON": sys.executable}
+    for features in ([], ["--features", "abi3"]):
+        session.run(
+            "cargo", "clippy", "--workspace", "--all-targets", *features, "--", "-D", "warnings",
+            env=pyo3_env, external=True,
+        )  # fmt: skip
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Builds both distributions from source, installs them and runs the whole suite.
+
+    Extra arguments go to pytest, e.g. `nox -s tests -- -k safety -x`.
+    """
+    install_groups(session, "build", "test")
+    session.run(
+        "python", "-m", "pip", "install", "--no-build-isolation", "--force-reinstall",
+        "--no-deps", ".", "./rust", env=CARGO_ENV,
+    )  # fmt: skip
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Builds every variant (C, Rust; version-specific and abi3) and benchmarks them."""
+    install_groups(session, "build")
+    variants = []
+    for half in ("c", "rust"):
+        for abi3 in (False, True):
+            name = f"{half}-abi3" if abi3 else half
+            wheel = build_wheel(session, half, BUILD / "bench" / "wheels" / name, abi3=abi3)
+            target = BUILD / "bench" / "site" / name
+            shutil.rmtree(target, ignore_errors=True)
+            session.run(
+                "python", "-m", "pip", "install", "--no-deps", "--target", str(target), str(wheel)
+            )
+            variants.append(f"{name}={target}")
+    session.run(
+        "python", "scripts/bench.py", "--json", str(BUILD / "benchmark.json"), *variants,
+        *session.posargs,
+    )  # fmt: skip
+
+
+@nox.session
+def wheels(session: nox.Session) -> None:
+    """The main job on this machine: build, repair and test every wheel it can make."""
+    install_groups(session, "build", "release")
+    started = time.monotonic()
+    raw, wheelhouse = BUILD / "raw-wheels", ROOT / "wheelhouse"
+    for folder in (raw, wheelhouse):
+        shutil.rmtree(folder, ignore_errors=True)
+    built = [
+        (half, build_wheel(session, half, raw, abi3=abi3))
+        for half in ("c", "rust")
+        for abi3 in (False, True)
+    ]
+    repaired = []
+    for half, wheel in built:
+        before = set(wheelhouse.glob("*.whl"))
+        session.run("auditwheel", "repair", "--wheel-dir", str(wheelhouse), str(wheel))
+        (fixed,) = set(wheelhouse.glob("*.whl")) - before
+        session.run("auditwheel", "show", str(fixed))
+        repaired.append((half, fixed))
+    session.run("twine", "check", "--strict", *(str(w) for _, w in repaired))
+    for half, wheel in repaired:
+        test_wheel_in_fresh_venv(session, half, wheel)
+    session.log("Wheels built, repaired and tested:")
+    for _, wheel in repaired:
+        session.log(f"  {wheel.name}  {wheel.stat().st_size / 1024:.0f} KiB")
+    session.log(f"Total time: {time.monotonic() - started:.0f} s")
+
+
+def test_wheel_in_fresh_venv(session: nox.Session, half: str, wheel: Path) -> None:
+    """Installs one wheel alone into a new virtual environment and runs the suite on it."""
+    venv = BUILD / "wheel-test" / wheel.stem
+    shutil.rmtree(venv, ignore_errors=True)
+    session.run(sys.executable, "-m", "venv", str(venv))
+    python = str(venv / ("Scripts" if os.name == "nt" else "bin") / "python")
+    test_deps = nox.project.dependency_groups(PYPROJECT, "test")
+    session.run(python, "-m", "pip", "install", "--quiet", str(wheel), *test_deps, external=True)
+    # Run from outside the source tree, so only the installed wheel can be imported.
+    session.chdir(venv)
+    session.run(
+        python, "-m", "pytest", str(ROOT / "tests"), "-p", "no:cacheprovider",
+        f"--implementations={TESTED_IMPLEMENTATIONS[half]}", external=True,
+    )  # fmt: skip
+    session.chdir(ROOT)
