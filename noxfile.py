@@ -1,3 +1,7 @@
+#!/usr/bin/env python3
+# /// script
+# dependencies = ["nox>=2025.2.9"]
+# ///
 """Task runner: `nox -s lint`, `nox -s tests`, `nox -s bench`, `nox -s wheels`.
 
 The README's commands (`scripts/test`, `scripts/build-wheels`, `scripts/bench`) bootstrap a
@@ -17,7 +21,6 @@ import nox
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "venv"
-nox.options.sessions = ["lint", "tests"]
 
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
@@ -26,7 +29,10 @@ BUILD = ROOT / "build"
 CARGO_ENV = {"CARGO_TARGET_DIR": str(ROOT / "target")}
 
 #: How to ask each backend for a Limited-API (cp39-abi3) build; documented in README.md.
-ABI3_ENV = {"c": {"SKBUILD_WHEEL_PY_API": "cp39"}, "rust": {"MATURIN_PEP517_ARGS": "--features abi3"}}
+ABI3_ENV = {
+    "c": {"SKBUILD_WHEEL_PY_API": "cp39"},
+    "rust": {"MATURIN_PEP517_ARGS": "--features abi3"},
+}
 SOURCE_DIR = {"c": ROOT, "rust": ROOT / "rust"}
 #: Which test implementations a wheel of each distribution carries.
 TESTED_IMPLEMENTATIONS = {"c": "c,reference", "rust": "rust"}
@@ -50,7 +56,7 @@ def build_wheel(session: nox.Session, half: str, out_dir: Path, *, abi3: bool = 
     return wheel
 
 
-@nox.session
+@nox.session(default=True)
 def lint(session: nox.Session) -> None:
     """Static checks: the same tools as .pre-commit-config.yaml, at the pinned versions."""
     install_groups(session, "lint")
@@ -61,6 +67,15 @@ def lint(session: nox.Session) -> None:
     session.run("clang-format", "--dry-run", "--Werror", "src/addlist/_core.c")
     session.run("validate-pyproject", "pyproject.toml", "rust/pyproject.toml")
     session.run("repo-review", ".")
+    session.run("python", "scripts/check_pins.py")
+    session.run(
+        "shellcheck",
+        "scripts/lib.sh",
+        "scripts/test",
+        "scripts/build-wheels",
+        "scripts/bench",
+        ".ci/run",
+    )
     session.run("cargo", "fmt", "--all", "--check", external=True)
     pyo3_env = {**CARGO_ENV, "PYO3_PYTHON": sys.executable}
     for features in ([], ["--features", "abi3"]):
@@ -70,7 +85,7 @@ def lint(session: nox.Session) -> None:
         )  # fmt: skip
 
 
-@nox.session
+@nox.session(default=True)
 def tests(session: nox.Session) -> None:
     """Builds both distributions from source, installs them and runs the whole suite.
 
@@ -84,7 +99,7 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", *session.posargs)
 
 
-@nox.session
+@nox.session(default=False)
 def bench(session: nox.Session) -> None:
     """Builds every variant (C, Rust; version-specific and abi3) and benchmarks them."""
     install_groups(session, "build")
@@ -105,7 +120,7 @@ def bench(session: nox.Session) -> None:
     )  # fmt: skip
 
 
-@nox.session
+@nox.session(default=False)
 def wheels(session: nox.Session) -> None:
     """The main job on this machine: build, repair and test every wheel it can make."""
     install_groups(session, "build", "release")
@@ -149,3 +164,7 @@ def test_wheel_in_fresh_venv(session: nox.Session, half: str, wheel: Path) -> No
         f"--implementations={TESTED_IMPLEMENTATIONS[half]}", external=True,
     )  # fmt: skip
     session.chdir(ROOT)
+
+
+if __name__ == "__main__":
+    nox.main()

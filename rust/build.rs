@@ -1,10 +1,10 @@
-//! Gives the crate the same `Py_3_12` / `Py_LIMITED_API` / `Py_GIL_DISABLED` cfgs as PyO3,
+//! Gives the crate the same `Py_3_12` / `Py_LIMITED_API` / `Py_GIL_DISABLED` cfgs as `PyO3`,
 //! and the Python version it is built for, which `python -m addlist_rs` reports.
 fn main() {
     pyo3_build_config::use_pyo3_cfgs();
-    let config = pyo3_build_config::get();
+    let version = pyo3_build_config::get().version();
     println!(
         "cargo:rustc-env=ADDLIST_BUILT_FOR={}.{}",
-        config.version.major, config.version.minor
+        version.major, version.minor
     );
 }

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import json
+import os
 import platform
 import random
 import subprocess
@@ -96,7 +96,7 @@ def run_worker(module_name: str, site: str | None) -> None:
 
 
 def run_variant(name: str, site: str | None) -> dict[str, Any]:
-    module = MODULES[name.split("-")[0]]
+    module = MODULES[name.split("-", maxsplit=1)[0]]
     command = [sys.executable, __file__, "--worker", module]
     if site:
         command += ["--site", site]
@@ -151,7 +151,9 @@ def table(results: Sequence[dict[str, Any]]) -> str:
     sums = [row["sum_ns_per_item"] for row in results[0]["rows"]]
     lines.append("| builtin sum() | " + " | ".join(f"{ns:.2f} ns" for ns in sums) + " |")
     for result in results:
-        cells = [f"{row['add_ns_per_item']:.2f} ns ({row['speedup']:.2f}x)" for row in result["rows"]]
+        cells = [
+            f"{row['add_ns_per_item']:.2f} ns ({row['speedup']:.2f}x)" for row in result["rows"]
+        ]
         lines.append(f"| {result['name']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -178,7 +180,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     machine = f"{platform.machine()}, {cpu_name()}, {os.cpu_count()} cores"
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d")
     python = f"CPython {platform.python_version()}"
-    print(f"\nns per item (speed-up over sum() in the same process); {stamp}, {python}, {machine}\n")
+    print(
+        f"\nns per item (speed-up over sum() in the same process); {stamp}, {python}, {machine}\n"
+    )
     print(table(results))
     print()
     print("\n".join(verdicts(results)))

@@ -80,4 +80,3 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "with_fallback" in metafunc.fixturenames:
         with_fallback = [i for i in loaded if i.has_fallback]
         metafunc.parametrize("with_fallback", with_fallback, ids=[i.name for i in with_fallback])
-

@@ -66,7 +66,7 @@ class NotAnInteger:
     """Has no ``__index__``."""
 
 
-class IndexError_(Exception):  # noqa: N801 - named after what raises it
+class IndexError_(Exception):
     """Raised from an ``__index__`` method."""
 
 

@@ -46,7 +46,7 @@ def test_report_describes_the_build(packaged: Implementation) -> None:
 
 
 def test_import_falls_back_to_pure_python(with_fallback: Implementation) -> None:
-    package = with_fallback.package
+    package = str(with_fallback.package)
     out = run_python(
         f"import sys; sys.modules[{package + '._core'!r}] = None\n"
         f"import {package}\n"
@@ -58,6 +58,6 @@ def test_import_falls_back_to_pure_python(with_fallback: Implementation) -> None
         str(3 + 2**70),
         f"{package}._reference",
     ]
-    report = report_of(str(package), block_compiled_module=True)
+    report = report_of(package, block_compiled_module=True)
     assert report["implementation"] == f"pure Python ({package}._reference)"
     assert "import of addlist._core halted" in report["compiled module not loaded"]

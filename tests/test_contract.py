@@ -68,7 +68,7 @@ EMPTY: dict[str, Callable[[], Iterable[Any]]] = {
     "list": list,
     "tuple": tuple,
     "range": lambda: range(0),
-    "generator": lambda: (x for x in ()),
+    "generator": lambda: (x for x in range(0)),
     "dict": dict,
 }
 

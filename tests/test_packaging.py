@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
 import importlib.machinery
+import importlib.metadata
 from pathlib import Path, PurePosixPath
 
 from support import Implementation
@@ -58,10 +58,6 @@ def test_module_is_the_installed_one(packaged: Implementation) -> None:
 
 def test_distributions_share_one_version() -> None:
     """Both distributions are released together from one tag."""
-    versions = set()
-    for distribution in ("addlist", "addlist-rs"):
-        try:
-            versions.add(importlib.metadata.version(distribution))
-        except importlib.metadata.PackageNotFoundError:
-            continue
+    installed = {d.metadata["Name"]: d.version for d in importlib.metadata.distributions()}
+    versions = {installed[name] for name in ("addlist", "addlist-rs") if name in installed}
     assert len(versions) <= 1, versions

@@ -12,9 +12,9 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyInt, PyList, PyTuple};
-use pyo3::{ffi, BoundObject};
 
 pyo3::create_exception!(
     addlist_rs,
@@ -37,17 +37,19 @@ struct Accumulator<'py> {
 
 impl<'py> Accumulator<'py> {
     fn new() -> Self {
-        Self { small: 0, big: None }
+        Self {
+            small: 0,
+            big: None,
+        }
     }
 
     fn add_small(&mut self, py: Python<'py>, value: i64) -> PyResult<()> {
-        match self.small.checked_add(value) {
-            Some(sum) => self.small = sum,
-            None => {
-                let spilled = self.small.into_pyobject(py)?.into_any();
-                self.add_object(&spilled)?;
-                self.small = value;
-            }
+        if let Some(sum) = self.small.checked_add(value) {
+            self.small = sum;
+        } else {
+            let spilled = self.small.into_pyobject(py)?.into_any();
+            self.add_object(&spilled)?;
+            self.small = value;
         }
         Ok(())
     }
@@ -76,7 +78,7 @@ impl<'py> Accumulator<'py> {
 /// # Safety
 /// `item` must point to a live object, and `INLINE_DECODE` must be true.
 #[cfg(not(Py_LIMITED_API))]
-#[inline(always)]
+#[inline]
 unsafe fn small_int(item: *mut ffi::PyObject) -> Option<i64> {
     // CPython's PyLongObject (Include/cpython/longintrepr.h), which the C API only offers
     // as static inline functions that Rust cannot call.
@@ -124,7 +126,7 @@ unsafe fn small_int(item: *mut ffi::PyObject) -> Option<i64> {
 /// Hints the CPU to fetch the object at `address`: on a shuffled list every item is a cache
 /// miss, and fetching a few items ahead hides it.
 #[cfg(not(Py_LIMITED_API))]
-#[inline(always)]
+#[inline]
 fn prefetch(address: *const ffi::PyObject) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch is a hint; it never faults, whatever the address.
@@ -142,7 +144,9 @@ fn prefetch(address: *const ffi::PyObject) {
 
 fn not_an_integer(position: usize, item: &Bound<'_, PyAny>) -> PyErr {
     match item.get_type().name() {
-        Ok(name) => PyTypeError::new_err(format!("add(): item {position} is {name}, not an integer")),
+        Ok(name) => {
+            PyTypeError::new_err(format!("add(): item {position} is {name}, not an integer"))
+        }
         Err(error) => error,
     }
 }
@@ -164,7 +168,8 @@ fn add_item<'py>(
         // SAFETY: `item` is live; the result is a new reference or NULL with an exception
         // set, which is exactly what from_owned_ptr_or_err takes. Errors from __index__
         // propagate unchanged.
-        let index = unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyNumber_Index(item.as_ptr()))? };
+        let index =
+            unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyNumber_Index(item.as_ptr()))? };
         if index.is_exact_instance_of::<PyInt>() {
             index
         } else {
@@ -188,7 +193,11 @@ fn add_item<'py>(
 
 /// The fast path for a list or tuple; returns how many items were summed.
 #[cfg(not(Py_LIMITED_API))]
-fn add_sequence<'py>(acc: &mut Accumulator<'py>, seq: &Bound<'py, PyAny>, is_list: bool) -> PyResult<usize> {
+fn add_sequence<'py>(
+    acc: &mut Accumulator<'py>,
+    seq: &Bound<'py, PyAny>,
+    is_list: bool,
+) -> PyResult<usize> {
     let py = seq.py();
     let raw = seq.as_ptr();
     // SAFETY: `raw` is an exact list or tuple, alive for this call (we hold `seq`).
@@ -197,7 +206,11 @@ fn add_sequence<'py>(acc: &mut Accumulator<'py>, seq: &Bound<'py, PyAny>, is_lis
     let item_at = |i: usize| unsafe {
         #[allow(clippy::cast_possible_wrap)] // i < size() <= isize::MAX
         let i = i as ffi::Py_ssize_t;
-        if is_list { ffi::PyList_GET_ITEM(raw, i) } else { ffi::PyTuple_GET_ITEM(raw, i) }
+        if is_list {
+            ffi::PyList_GET_ITEM(raw, i)
+        } else {
+            ffi::PyTuple_GET_ITEM(raw, i)
+        }
     };
     let inline = INLINE_DECODE.load(Ordering::Relaxed);
     let mut len = size();
@@ -229,7 +242,11 @@ fn add_sequence<'py>(acc: &mut Accumulator<'py>, seq: &Bound<'py, PyAny>, is_lis
 
 /// The Limited-API path for a list or tuple: stable-ABI calls only.
 #[cfg(Py_LIMITED_API)]
-fn add_sequence<'py>(acc: &mut Accumulator<'py>, seq: &Bound<'py, PyAny>, is_list: bool) -> PyResult<usize> {
+fn add_sequence<'py>(
+    acc: &mut Accumulator<'py>,
+    seq: &Bound<'py, PyAny>,
+    is_list: bool,
+) -> PyResult<usize> {
     let mut i = 0;
     loop {
         // The length is read on every pass: __index__ may have resized the list.
@@ -279,7 +296,9 @@ fn add<'py>(values: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         {
             // Free-threaded CPython: no other thread may resize the list while we index it.
             let list = values.cast::<PyList>()?;
-            pyo3::sync::critical_section::with_critical_section(list, || add_sequence(&mut acc, values, true))?
+            pyo3::sync::critical_section::with_critical_section(list, || {
+                add_sequence(&mut acc, values, true)
+            })?
         }
         #[cfg(not(Py_GIL_DISABLED))]
         add_sequence(&mut acc, values, true)?
@@ -307,7 +326,17 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("LIMITED_API", cfg!(Py_LIMITED_API))?;
     m.add("FREE_THREADED_BUILD", cfg!(Py_GIL_DISABLED))?;
     // The Python the module was compiled against: the minimum one for an abi3 build.
-    m.add("BUILT_FOR", if cfg!(Py_LIMITED_API) { "3.9" } else { env!("ADDLIST_BUILT_FOR") })?;
-    m.add("INLINE_INT_DECODE", INLINE_DECODE.load(Ordering::Relaxed) && !cfg!(Py_LIMITED_API))?;
+    m.add(
+        "BUILT_FOR",
+        if cfg!(Py_LIMITED_API) {
+            "3.9"
+        } else {
+            env!("ADDLIST_BUILT_FOR")
+        },
+    )?;
+    m.add(
+        "INLINE_INT_DECODE",
+        INLINE_DECODE.load(Ordering::Relaxed) && !cfg!(Py_LIMITED_API),
+    )?;
     Ok(())
 }

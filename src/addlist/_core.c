@@ -317,12 +317,11 @@ accumulate_iterable(Accumulator *acc, PyObject *iterable, Py_ssize_t *count)
     return status;
 }
 
-PyDoc_STRVAR(add_doc,
-             "add(values, /)\n--\n\n"
-             "Return the exact sum of an iterable of integers as an int.\n\n"
-             "Items may be int, bool, int subclasses or any object with __index__.\n"
-             "Raises EmptyListError if there are no items, and TypeError naming the\n"
-             "position and type of the first item that is not an integer.");
+PyDoc_STRVAR(add_doc, "add(values, /)\n--\n\n"
+                      "Return the exact sum of an iterable of integers as an int.\n\n"
+                      "Items may be int, bool, int subclasses or any object with __index__.\n"
+                      "Raises EmptyListError if there are no items, and TypeError naming the\n"
+                      "position and type of the first item that is not an integer.");
 
 static PyObject *
 add(PyObject *module, PyObject *values)
@@ -402,8 +401,8 @@ module_exec(PyObject *module)
     const int free_threaded_build = 0;
 #endif
     if (add_module_object(module, "LIMITED_API", limited_api ? Py_True : Py_False) < 0 ||
-        add_module_object(module, "FREE_THREADED_BUILD",
-                              free_threaded_build ? Py_True : Py_False) < 0) {
+        add_module_object(module, "FREE_THREADED_BUILD", free_threaded_build ? Py_True : Py_False) <
+            0) {
         return -1;
     }
     /* The Python the module was compiled against: the minimum one for an abi3 build. */

@@ -21,8 +21,10 @@ def report() -> list[str]:
         f"free-threaded build: {'yes' if _core.FREE_THREADED_BUILD else 'no'}",
         f"inline int decoding: {'yes' if _core.INLINE_INT_DECODE else 'no'}",
         f"python: {platform.python_implementation()} {platform.python_version()} ({sys.executable})",
-        f"free-threaded interpreter: {'yes' if sysconfig.get_config_var('Py_GIL_DISABLED') else 'no'}"
-        f" (GIL {'enabled' if gil_enabled else 'disabled'})",
+        (
+            f"free-threaded interpreter: {'yes' if sysconfig.get_config_var('Py_GIL_DISABLED') else 'no'}"
+            f" (GIL {'enabled' if gil_enabled else 'disabled'})"
+        ),
         f"platform: {platform.platform()} {platform.machine()}",
     ]
 

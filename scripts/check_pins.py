@@ -1,0 +1,53 @@
+"""Checks that .pre-commit-config.yaml runs the tool versions pinned in pyproject.toml.
+
+pyproject.toml is the one place where versions are chosen; pre-commit needs them repeated
+as hook revisions, and this check keeps the copy honest. Usage: python scripts/check_pins.py
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+#: pre-commit hook repository -> the PyPI package whose pin it must match
+HOOK_PACKAGES = {
+    "astral-sh/ruff-pre-commit": "ruff",
+    "pre-commit/mirrors-mypy": "mypy",
+    "codespell-project/codespell": "codespell",
+    "pre-commit/mirrors-clang-format": "clang-format",
+    "abravalheri/validate-pyproject": "validate-pyproject",
+}
+
+
+def pinned_versions(pyproject: str) -> dict[str, str]:
+    """Every `name==version` (or `name[extra]==version`) string in pyproject.toml."""
+    return dict(re.findall(r'"([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?==([^";]+)', pyproject))
+
+
+def hook_revisions(config: str) -> dict[str, str]:
+    """Hook repository (owner/name) -> its rev, without a leading v."""
+    found = re.findall(r"repo: https://github\.com/(\S+)\s+rev: v?(\S+)", config)
+    return dict(found)
+
+
+def main() -> int:
+    pins = pinned_versions((ROOT / "pyproject.toml").read_text())
+    revisions = hook_revisions((ROOT / ".pre-commit-config.yaml").read_text())
+    problems = []
+    for repo, package in HOOK_PACKAGES.items():
+        if revisions.get(repo) != pins.get(package):
+            problems.append(
+                f"{repo} is at {revisions.get(repo)} in .pre-commit-config.yaml but "
+                f"{package} is pinned to {pins.get(package)} in pyproject.toml: make them agree"
+            )
+    for problem in problems:
+        print(f"check_pins: {problem}", file=sys.stderr)
+    if not problems:
+        print(f"check_pins: {len(HOOK_PACKAGES)} pre-commit hooks match pyproject.toml")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
