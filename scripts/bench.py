@@ -5,9 +5,12 @@ Usage (normally through `scripts/bench`, which builds the variants first):
     python scripts/bench.py [--json FILE] NAME=SITE_DIR [NAME=SITE_DIR ...]
 
 Each NAME=SITE_DIR is one installed build (e.g. `c-abi3=build/bench/site/c-abi3`). Every
-build runs in a worker process of its own, which times sum() and add() on the same lists,
-interleaved, and keeps the best of several repeats; the ratio to sum() is taken inside one
-process, so machine noise affects both sides alike. `reference` is always added.
+build runs in worker processes of its own, which time sum() and add() on the same lists,
+interleaved, and keep the best of several rounds; the ratio to sum() is taken inside one
+process, so machine noise affects both sides alike. Each worker runs --runs times (fresh
+processes lay out the lists' int objects differently in memory, which moves the figures
+by up to 10% here) and the table shows the median of each figure. `reference` is always
+added.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import json
 import os
 import platform
 import random
+import statistics
 import subprocess
 import sys
 import time
@@ -162,6 +166,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("variants", nargs="*", metavar="NAME=SITE_DIR")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--runs", type=int, default=3, help="worker runs per variant")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--site", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -174,8 +179,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     if unknown:
         parser.error(f"unknown variants {unknown}: names start with one of {sorted(MODULES)}")
     reference_site = dict(pairs).get("c")  # the reference ships in the addlist package
-    results = [run_variant(name, site) for name, site in pairs]
-    results.append(run_variant("reference", reference_site))
+    results = [run_variant(name, site, args.runs) for name, site in pairs]
+    results.append(run_variant("reference", reference_site, args.runs))
 
     machine = f"{platform.machine()}, {cpu_name()}, {os.cpu_count()} cores"
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d")

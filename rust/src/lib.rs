@@ -72,16 +72,40 @@ impl<'py> Accumulator<'py> {
     }
 }
 
-/// The value of an exact int that fits one 30-bit digit, read from the object without a
-/// call; `None` sends the item down the slow path.
+/// The value of an exact int that fits a machine word, without creating any object;
+/// `None` sends the item down the slow path, which handles everything else.
+///
+/// `INLINE` (version-specific builds only) reads the int's digits in place instead of
+/// calling `PyLong_AsLongLongAndOverflow`, the only way the Limited API offers.
 ///
 /// # Safety
-/// `item` must point to a live object, and `INLINE_DECODE` must be true.
+/// `item` must point to a live object.
+#[inline]
+unsafe fn small_int<const INLINE: bool>(item: *mut ffi::PyObject) -> Option<i64> {
+    // SAFETY: the caller guarantees `item` is live.
+    if unsafe { ffi::Py_TYPE(item) } != &raw mut ffi::PyLong_Type {
+        return None;
+    }
+    #[cfg(not(Py_LIMITED_API))]
+    if INLINE {
+        // SAFETY: `item` is a live exact int and INLINE_DECODE confirmed its layout.
+        return unsafe { compact_value(item) };
+    }
+    let mut overflow = 0;
+    // SAFETY: `item` is a live exact int: the call cannot fail, only report overflow.
+    let value = unsafe { ffi::PyLong_AsLongLongAndOverflow(item, &raw mut overflow) };
+    (overflow == 0).then_some(value)
+}
+
+/// The value of an exact int that fits one 30-bit digit, read from the object's layout.
+///
+/// # Safety
+/// `item` must point to a live exact int, and `INLINE_DECODE` must be true.
 #[cfg(not(Py_LIMITED_API))]
 #[inline]
-unsafe fn small_int(item: *mut ffi::PyObject) -> Option<i64> {
+unsafe fn compact_value(item: *mut ffi::PyObject) -> Option<i64> {
     // CPython's PyLongObject (Include/cpython/longintrepr.h), which the C API only offers
-    // as static inline functions that Rust cannot call.
+    // through static inline functions that Rust cannot call.
     #[cfg(Py_3_12)]
     #[repr(C)]
     struct LongObject {
@@ -96,12 +120,9 @@ unsafe fn small_int(item: *mut ffi::PyObject) -> Option<i64> {
         ob_digit: u32,
     }
 
-    // SAFETY: the caller guarantees `item` is live; an exact int has this layout.
+    let long = item.cast::<LongObject>();
+    // SAFETY: the caller guarantees an exact int, which has this layout.
     unsafe {
-        if ffi::Py_TYPE(item) != &raw mut ffi::PyLong_Type {
-            return None;
-        }
-        let long = item.cast::<LongObject>();
         #[cfg(Py_3_12)]
         {
             let tag = (*long).lv_tag;
@@ -191,79 +212,108 @@ fn add_item<'py>(
     }
 }
 
-/// The fast path for a list or tuple; returns how many items were summed.
-#[cfg(not(Py_LIMITED_API))]
-fn add_sequence<'py>(
-    acc: &mut Accumulator<'py>,
-    seq: &Bound<'py, PyAny>,
+/// An exact list or tuple, read through the cheapest API the build allows.
+struct Sequence {
+    raw: *mut ffi::PyObject,
     is_list: bool,
-) -> PyResult<usize> {
-    let py = seq.py();
-    let raw = seq.as_ptr();
-    // SAFETY: `raw` is an exact list or tuple, alive for this call (we hold `seq`).
-    let size = || unsafe { ffi::Py_SIZE(raw) }.unsigned_abs();
-    // SAFETY: the caller has checked i < size(), and no Python code ran since.
-    let item_at = |i: usize| unsafe {
-        #[allow(clippy::cast_possible_wrap)] // i < size() <= isize::MAX
+}
+
+impl Sequence {
+    fn len(&self) -> usize {
+        // SAFETY: `raw` is a live exact list or tuple (the caller of add_sequence holds it).
+        let size = unsafe {
+            #[cfg(not(Py_LIMITED_API))]
+            {
+                ffi::Py_SIZE(self.raw)
+            }
+            #[cfg(Py_LIMITED_API)]
+            {
+                if self.is_list {
+                    ffi::PyList_Size(self.raw)
+                } else {
+                    ffi::PyTuple_Size(self.raw)
+                }
+            }
+        };
+        size.unsigned_abs()
+    }
+
+    /// Item `i`, borrowed.
+    ///
+    /// # Safety
+    /// `i < self.len()`, read after Python code last ran.
+    #[inline]
+    unsafe fn item(&self, i: usize) -> *mut ffi::PyObject {
+        #[allow(clippy::cast_possible_wrap)] // i < len() <= isize::MAX
         let i = i as ffi::Py_ssize_t;
-        if is_list {
-            ffi::PyList_GET_ITEM(raw, i)
-        } else {
-            ffi::PyTuple_GET_ITEM(raw, i)
-        }
-    };
-    let inline = INLINE_DECODE.load(Ordering::Relaxed);
-    let mut len = size();
-    let mut i = 0;
-    while i < len {
-        if i + PREFETCH_DISTANCE < len {
-            prefetch(item_at(i + PREFETCH_DISTANCE));
-        }
-        let item = item_at(i);
-        if inline {
-            // SAFETY: `item` is borrowed from the sequence and no Python code ran since.
-            if let Some(value) = unsafe { small_int(item) } {
-                if let Some(sum) = acc.small.checked_add(value) {
-                    acc.small = sum; // the hot path: no call, no Python code
-                    i += 1;
-                    continue;
+        // SAFETY: the caller guarantees that `i` is in range.
+        unsafe {
+            #[cfg(not(Py_LIMITED_API))]
+            {
+                if self.is_list {
+                    ffi::PyList_GET_ITEM(self.raw, i)
+                } else {
+                    ffi::PyTuple_GET_ITEM(self.raw, i)
+                }
+            }
+            #[cfg(Py_LIMITED_API)]
+            {
+                if self.is_list {
+                    ffi::PyList_GetItem(self.raw, i)
+                } else {
+                    ffi::PyTuple_GetItem(self.raw, i)
                 }
             }
         }
-        // SAFETY: a strong reference taken before __index__ can drop the list's one.
-        let owned = unsafe { Bound::from_borrowed_ptr(py, item) };
-        add_item(acc, &owned, i)?;
-        // Python code may have run and resized or cleared the list: read its size again.
-        len = size();
-        i += 1;
     }
-    Ok(i)
 }
 
-/// The Limited-API path for a list or tuple: stable-ABI calls only.
-#[cfg(Py_LIMITED_API)]
+/// The fast path for a list or tuple; returns how many items were summed.
 fn add_sequence<'py>(
     acc: &mut Accumulator<'py>,
     seq: &Bound<'py, PyAny>,
     is_list: bool,
 ) -> PyResult<usize> {
+    let sequence = Sequence {
+        raw: seq.as_ptr(),
+        is_list,
+    };
+    // One loop per decoder, chosen once per call rather than tested on every item.
+    if INLINE_DECODE.load(Ordering::Relaxed) && cfg!(not(Py_LIMITED_API)) {
+        scan_sequence::<true>(acc, seq.py(), &sequence)
+    } else {
+        scan_sequence::<false>(acc, seq.py(), &sequence)
+    }
+}
+
+fn scan_sequence<'py, const INLINE: bool>(
+    acc: &mut Accumulator<'py>,
+    py: Python<'py>,
+    sequence: &Sequence,
+) -> PyResult<usize> {
+    let mut len = sequence.len();
     let mut i = 0;
-    loop {
-        // The length is read on every pass: __index__ may have resized the list.
-        let item = if is_list {
-            let list = seq.cast::<PyList>()?;
-            if i >= list.len() {
-                break;
+    while i < len {
+        #[cfg(not(Py_LIMITED_API))]
+        if i + PREFETCH_DISTANCE < len {
+            // SAFETY: in range, and no Python code ran since `len` was read.
+            prefetch(unsafe { sequence.item(i + PREFETCH_DISTANCE) });
+        }
+        // SAFETY: in range, and no Python code ran since `len` was read.
+        let item = unsafe { sequence.item(i) };
+        // SAFETY: `item` is borrowed from the sequence, which we hold.
+        if let Some(value) = unsafe { small_int::<INLINE>(item) } {
+            if let Some(sum) = acc.small.checked_add(value) {
+                acc.small = sum; // the hot path: no Python code, no new object
+                i += 1;
+                continue;
             }
-            list.get_item(i)?
-        } else {
-            let tuple = seq.cast::<PyTuple>()?;
-            if i >= tuple.len() {
-                break;
-            }
-            tuple.get_item(i)?
-        };
-        add_item(acc, &item, i)?;
+        }
+        // SAFETY: a strong reference, taken before __index__ can drop the list's one.
+        let owned = unsafe { Bound::from_borrowed_ptr(py, item) };
+        add_item(acc, &owned, i)?;
+        // Python code may have run and resized or cleared the list: read its size again.
+        len = sequence.len();
         i += 1;
     }
     Ok(i)
