@@ -99,19 +99,30 @@ def run_worker(module_name: str, site: str | None) -> None:
     json.dump(info, sys.stdout)
 
 
-def run_variant(name: str, site: str | None) -> dict[str, Any]:
+def run_variant(name: str, site: str | None, runs: int) -> dict[str, Any]:
+    """Runs the worker `runs` times; each figure is the median over the runs."""
     module = MODULES[name.split("-", maxsplit=1)[0]]
     command = [sys.executable, __file__, "--worker", module]
     if site:
         command += ["--site", site]
-    started = time.monotonic()
-    print(f"[bench] {name}: measuring {module} ...", flush=True, file=sys.stderr)
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        sys.exit(f"[bench] {name} failed:\n{done.stderr}")
-    print(f"[bench] {name}: done in {time.monotonic() - started:.0f} s", file=sys.stderr)
-    result: dict[str, Any] = json.loads(done.stdout)
-    return {"name": name, **result}
+    measured = []
+    for run in range(1, runs + 1):
+        started = time.monotonic()
+        print(f"[bench] {name}: run {run}/{runs} of {module} ...", flush=True, file=sys.stderr)
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            sys.exit(f"[bench] {name} failed:\n{done.stderr}")
+        elapsed = time.monotonic() - started
+        print(f"[bench] {name}: run {run}/{runs} done in {elapsed:.0f} s", file=sys.stderr)
+        measured.append(json.loads(done.stdout))
+    rows = []
+    for case_rows in zip(*(result["rows"] for result in measured)):
+        row = dict(case_rows[0])
+        for key in ("sum_ns_per_item", "add_ns_per_item", "speedup"):
+            row[key] = statistics.median(r[key] for r in case_rows)
+        row["speedup_per_run"] = [r["speedup"] for r in case_rows]
+        rows.append(row)
+    return {**measured[0], "name": name, "runs": runs, "rows": rows}
 
 
 def verdicts(results: Sequence[dict[str, Any]]) -> list[str]:
