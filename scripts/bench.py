@@ -197,7 +197,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d")
     python = f"CPython {platform.python_version()}"
     print(
-        f"\nns per item (speed-up over sum() in the same process); {stamp}, {python}, {machine}\n"
+        f"\nns per item (speed-up over sum() in the same process), median of {args.runs} runs;"
+        f" {stamp}, {python}, {machine}\n"
     )
     print(table(results))
     print()
