@@ -1,0 +1,8 @@
+# Adds Debian's rustc and cargo: the only Rust toolchain for a foreign architecture that can
+# be had without rustup's download server.
+ARG BASE
+FROM ${BASE}
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends rustc cargo \
+ && rm -rf /var/lib/apt/lists/* \
+ && rustc --version && cargo --version

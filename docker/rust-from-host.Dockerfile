@@ -1,0 +1,8 @@
+# Adds the host's rustup toolchain (its sysroot, copied into the build context). rustup's
+# toolchains are built for old glibc, so they run on the oldest suite, where Debian's own
+# rustc is far too old for PyO3.
+ARG BASE
+FROM ${BASE}
+COPY rust-toolchain/ /opt/rust/
+ENV PATH=/opt/rust/bin:${PATH}
+RUN rustc --version && cargo --version

@@ -1,0 +1,103 @@
+"""The host's container engine and emulation: checked, set up where possible, else explained."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from .config import Arch
+from .progress import FactoryError, run, say
+
+BINFMT = Path("/proc/sys/fs/binfmt_misc")
+#: The interpreter name binfmt_misc registers for each foreign architecture.
+QEMU_BINFMT = {"aarch64": "qemu-aarch64", "x86_64": "qemu-x86_64"}
+
+
+def docker_available() -> bool:
+    """Whether a container engine can be used; starts Debian's dockerd if it is installed."""
+    if shutil.which("docker") is None:
+        return False
+    if _docker_answers():
+        return True
+    if shutil.which("dockerd") is None:
+        msg = (
+            "`docker` is installed but no daemon answers, and there is no `dockerd` to start. "
+            "Start your container engine (e.g. `systemctl start docker`), or install Debian's "
+            "engine with `apt-get install docker.io`."
+        )
+        raise FactoryError(msg)
+    say("no Docker daemon answers: starting dockerd (log: /var/log/dockerd.log)")
+    with Path("/var/log/dockerd.log").open("ab") as log:
+        subprocess.Popen(["dockerd"], stdout=log, stderr=log, start_new_session=True)
+    for _ in range(60):
+        time.sleep(1)
+        if _docker_answers():
+            return True
+    msg = "dockerd was started but did not answer within 60 s: see /var/log/dockerd.log"
+    raise FactoryError(msg)
+
+
+def _docker_answers() -> bool:
+    done = subprocess.run(["docker", "info"], capture_output=True, check=False)
+    return done.returncode == 0
+
+
+def build_client() -> str:
+    """A docker client whose `build --platform` records the image's architecture.
+
+    A static docker client without the buildx plugin cannot do that; Debian's own client
+    (package docker.io) has BuildKit built in. ADDLIST_DOCKER_BUILD overrides the choice.
+    """
+    candidates = ["/usr/bin/docker", shutil.which("docker") or "docker"]
+    for client in candidates:
+        if not Path(client).exists() and shutil.which(client) is None:
+            continue
+        builtin = subprocess.run(
+            [client, "version", "--format", "{{.Client.Version}}"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+        has_buildx = subprocess.run(
+            [client, "buildx", "version"], capture_output=True, check=False
+        ).returncode
+        if has_buildx == 0 or builtin.startswith("20."):
+            return client
+    msg = (
+        "no docker client here can build images for another architecture: install the buildx "
+        "plugin, or Debian's client (`apt-get install docker.io`, /usr/bin/docker)."
+    )
+    raise FactoryError(msg)
+
+
+def ensure_emulation(arch: Arch, host_machine: str) -> None:
+    """Registers QEMU for `arch` through binfmt_misc if it is foreign to this host."""
+    if arch.name == host_machine:
+        return
+    entry = BINFMT / QEMU_BINFMT[arch.name]
+    if not (BINFMT / "register").exists():
+        run(["mount", "-t", "binfmt_misc", "binfmt_misc", str(BINFMT)], check=False)
+    if not entry.exists() and shutil.which("update-binfmts"):
+        run(["update-binfmts", "--enable", QEMU_BINFMT[arch.name]], check=False)
+    if not entry.exists() or "enabled" not in entry.read_text():
+        msg = (
+            f"{arch.name} containers need QEMU user emulation registered with binfmt_misc. "
+            "Debian/Ubuntu: `apt-get install qemu-user-static binfmt-support`, then run again "
+            f"(or build this machine's architecture only with `--arch {host_machine}`)."
+        )
+        raise FactoryError(msg)
+    if "F" not in _flags(entry):
+        msg = (
+            f"QEMU for {arch.name} is registered without the F (fix-binary) flag, so containers "
+            "cannot use it: reinstall qemu-user-static (Debian's package sets F)."
+        )
+        raise FactoryError(msg)
+
+
+def _flags(entry: Path) -> str:
+    for line in entry.read_text().splitlines():
+        if line.startswith("flags:"):
+            return line.split(":", 1)[1]
+    return ""
