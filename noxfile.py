@@ -11,10 +11,8 @@ groups in pyproject.toml, the one place where they are pinned.
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
-import time
 from pathlib import Path
 
 import nox
@@ -34,8 +32,9 @@ ABI3_ENV = {
     "rust": {"MATURIN_PEP517_ARGS": "--features abi3"},
 }
 SOURCE_DIR = {"c": ROOT, "rust": ROOT / "rust"}
-#: Which test implementations a wheel of each distribution carries.
-TESTED_IMPLEMENTATIONS = {"c": "c,reference", "rust": "rust"}
+ENTRY_POINTS = ["scripts/test", "scripts/build-wheels", "scripts/build-images", "scripts/bench"]
+#: The wheel factory is a package in scripts/ (python -m factory).
+FACTORY_ENV = {"PYTHONPATH": str(ROOT / "scripts")}
 
 
 def install_groups(session: nox.Session, *groups: str) -> None:
@@ -68,14 +67,8 @@ def lint(session: nox.Session) -> None:
     session.run("validate-pyproject", "pyproject.toml", "rust/pyproject.toml")
     session.run("repo-review", ".")
     session.run("python", "scripts/check_pins.py")
-    session.run(
-        "shellcheck",
-        "scripts/lib.sh",
-        "scripts/test",
-        "scripts/build-wheels",
-        "scripts/bench",
-        ".ci/run",
-    )
+    shell_scripts = ["scripts/lib.sh", ".ci/run", *ENTRY_POINTS]
+    session.run("shellcheck", "--external-sources", *shell_scripts)
     session.run("cargo", "fmt", "--all", "--check", external=True)
     pyo3_env = {**CARGO_ENV, "PYO3_PYTHON": sys.executable}
     for features in ([], ["--features", "abi3"]):
@@ -121,49 +114,20 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def images(session: nox.Session) -> None:
+    """Builds (or reuses) the Linux build images. `nox -s images -- --rebuild` starts over."""
+    install_groups(session, "release")
+    session.run("python", "-m", "factory", "images", *session.posargs, env=FACTORY_ENV)
+
+
+@nox.session(default=False)
 def wheels(session: nox.Session) -> None:
-    """The main job on this machine: build, repair and test every wheel it can make."""
+    """The main job: every Linux wheel this machine can make, built, repaired and tested.
+
+    Arguments go to the factory, e.g. `nox -s wheels -- --arch x86_64 --only addlist`.
+    """
     install_groups(session, "build", "release")
-    started = time.monotonic()
-    raw, wheelhouse = BUILD / "raw-wheels", ROOT / "wheelhouse"
-    for folder in (raw, wheelhouse):
-        shutil.rmtree(folder, ignore_errors=True)
-    built = [
-        (half, build_wheel(session, half, raw, abi3=abi3))
-        for half in ("c", "rust")
-        for abi3 in (False, True)
-    ]
-    repaired = []
-    for half, wheel in built:
-        before = set(wheelhouse.glob("*.whl"))
-        session.run("auditwheel", "repair", "--wheel-dir", str(wheelhouse), str(wheel))
-        (fixed,) = set(wheelhouse.glob("*.whl")) - before
-        session.run("auditwheel", "show", str(fixed))
-        repaired.append((half, fixed))
-    session.run("twine", "check", "--strict", *(str(w) for _, w in repaired))
-    for half, wheel in repaired:
-        test_wheel_in_fresh_venv(session, half, wheel)
-    session.log("Wheels built, repaired and tested:")
-    for _, wheel in repaired:
-        session.log(f"  {wheel.name}  {wheel.stat().st_size / 1024:.0f} KiB")
-    session.log(f"Total time: {time.monotonic() - started:.0f} s")
-
-
-def test_wheel_in_fresh_venv(session: nox.Session, half: str, wheel: Path) -> None:
-    """Installs one wheel alone into a new virtual environment and runs the suite on it."""
-    venv = BUILD / "wheel-test" / wheel.stem
-    shutil.rmtree(venv, ignore_errors=True)
-    session.run(sys.executable, "-m", "venv", str(venv))
-    python = str(venv / ("Scripts" if os.name == "nt" else "bin") / "python")
-    test_deps = nox.project.dependency_groups(PYPROJECT, "test")
-    session.run(python, "-m", "pip", "install", "--quiet", str(wheel), *test_deps, external=True)
-    # Run from outside the source tree, so only the installed wheel can be imported.
-    session.chdir(venv)
-    session.run(
-        python, "-m", "pytest", str(ROOT / "tests"), "-p", "no:cacheprovider",
-        f"--implementations={TESTED_IMPLEMENTATIONS[half]}", external=True,
-    )  # fmt: skip
-    session.chdir(ROOT)
+    session.run("python", "-m", "factory", "wheels", *session.posargs, env=FACTORY_ENV)
 
 
 if __name__ == "__main__":

@@ -142,7 +142,9 @@ def build_base(client: str, image: Image, *, rebuild: bool) -> None:
     recipe = (DOCKER_DIR / "manylinux.Dockerfile").read_text()
     interpreter = "\n".join(pinned_requirements("image-interpreter")) + "\n"
     tools = "\n".join(pinned_requirements("image-tools")) + "\n"
-    cas = [(f"extra-ca/extra-ca-{i}.crt", path.read_bytes()) for i, path in enumerate(extra_ca_files())]
+    cas = [
+        (f"extra-ca/extra-ca-{i}.crt", path.read_bytes()) for i, path in enumerate(extra_ca_files())
+    ]
     label = recipe_hash(
         recipe, image_label(rootfs) or "", image.debian_python, interpreter, tools,
         *(content for _, content in cas),
@@ -190,7 +192,9 @@ def build_rust(client: str, image: Image, *, rebuild: bool) -> None:
     recipe_file = DOCKER_DIR / f"rust-from-{image.rust}.Dockerfile"
     recipe = recipe_file.read_text()
     toolchain = host_rust_sysroot() if image.rust == "host" else None
-    label = recipe_hash(recipe, image_label(image.base_tag) or "", toolchain[1] if toolchain else "")
+    label = recipe_hash(
+        recipe, image_label(image.base_tag) or "", toolchain[1] if toolchain else ""
+    )
     if not rebuild and image_label(image.tag) == label:
         say(f"{image.tag}: up to date")
         return

@@ -1,0 +1,201 @@
+"""`python -m factory images|wheels`: see the package docstring and README.md."""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+from typing import Any
+
+from . import checks, host, images, native, report, wheels
+from .config import ARCHES, DISTRIBUTIONS, IMAGES, ROOT, WHEELHOUSE, Arch, Distribution
+from .progress import FactoryError, fail, say, step
+
+#: The interpreters a complete Linux wheel set covers (cibuildwheel's CPython selection).
+WANTED_PYTHONS = ["cp39", "cp310", "cp311", "cp312", "cp313", "cp314", "cp314t", "cp315"]
+ALWAYS_NOT_EXERCISED = [
+    (
+        "musllinux: no musl-based image can be made here (Alpine's packages cannot be reached); "
+        "the GitHub workflow builds musllinux wheels with the official images"
+    ),
+    "macOS and Windows wheels: only GitHub's own runners can build them (release workflow)",
+]
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m factory", description=__doc__)
+    parser.add_argument("command", choices=["images", "wheels"])
+    parser.add_argument(
+        "--arch",
+        default=",".join(ARCHES),
+        help="comma-separated architectures (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--only", choices=sorted(DISTRIBUTIONS), help="build one distribution, not both"
+    )
+    parser.add_argument(
+        "--images",
+        choices=["local", "official"],
+        default="local",
+        help="local: images made here from Debian's archive (default); official: cibuildwheel's "
+        "default manylinux/musllinux images, which need a container registry",
+    )
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the images from nothing")
+    return parser.parse_args(argv)
+
+
+def chosen(args: argparse.Namespace) -> tuple[list[Arch], list[Distribution]]:
+    names = [name.strip() for name in args.arch.split(",") if name.strip()]
+    unknown = [name for name in names if name not in ARCHES]
+    if unknown:
+        msg = f"--arch: unknown {unknown}; choose from {', '.join(ARCHES)}"
+        raise FactoryError(msg)
+    distributions = [DISTRIBUTIONS[args.only]] if args.only else list(DISTRIBUTIONS.values())
+    return [ARCHES[name] for name in names], distributions
+
+
+def ensure_images(
+    arches: list[Arch], distributions: list[Distribution], *, rebuild: bool
+) -> list[dict[str, Any]]:
+    """Builds or reuses every image the chosen builds need; returns what it did, for the report."""
+    client = host.build_client()
+    done: list[dict[str, Any]] = []
+    for arch in arches:
+        host.ensure_emulation(arch, platform.machine())
+        for distribution in distributions:
+            image = IMAGES[(distribution.name, arch.name)]
+            before = images.image_label(image.tag)
+            started = time.monotonic()
+            images.build_image(client, image, rebuild=rebuild)
+            reused = not rebuild and before is not None and before == images.image_label(image.tag)
+            done.append(
+                {
+                    "tag": image.tag,
+                    "state": "reused" if reused else "built",
+                    "seconds": round(time.monotonic() - started),
+                }
+            )
+    return done
+
+
+def run_wheels(args: argparse.Namespace) -> bool:
+    started = time.monotonic()
+    arches, distributions = chosen(args)
+    wheels.require_cibuildwheel()
+    for stale in [*WHEELHOUSE.glob("*.whl"), *WHEELHOUSE.glob("*.tar.gz")]:
+        stale.unlink()
+    WHEELHOUSE.mkdir(exist_ok=True)
+    not_exercised = list(ALWAYS_NOT_EXERCISED)
+    image_log: list[dict[str, Any]] = []
+    records: list[wheels.WheelRecord] = []
+
+    if not host.docker_available():
+        say("no container engine here: building, repairing and testing host-native wheels only")
+        not_exercised.insert(
+            0,
+            "containers: there is no container engine, so only host-native wheels were built "
+            "(this machine's architecture and glibc; install Docker for the full Linux set)",
+        )
+        records.extend(
+            native.build_one(distribution, abi3=abi3)
+            for distribution in distributions
+            for abi3 in (False, True)
+        )
+        source = ROOT
+    else:
+        local = args.images == "local"
+        if local:
+            with step("Build images"):
+                image_log = ensure_images(arches, distributions, rebuild=args.rebuild)
+        else:
+            for arch in arches:
+                host.ensure_emulation(arch, platform.machine())
+        source = wheels.export_source()
+        for arch in arches:
+            for distribution in distributions:
+                image = IMAGES[(distribution.name, arch.name)] if local else None
+                identifiers = (
+                    wheels.local_identifiers(image)
+                    if image
+                    else wheels.official_identifiers(source, distribution, arch)
+                )
+                if image:
+                    missing = [
+                        p for p in WANTED_PYTHONS if f"{p}-manylinux_{arch.name}" not in identifiers
+                    ]
+                    if missing:
+                        not_exercised.append(
+                            f"{distribution.name} on {arch.name}: no {', '.join(missing)} interpreter "
+                            f"in {image.tag} (see README: Interpreters)"
+                        )
+                with step(f"{distribution.name} for {arch.name}: {len(identifiers)} wheels + abi3"):
+                    records.extend(
+                        wheels.build_one(
+                            source, distribution, arch, identifier, abi3=False, image=image
+                        )
+                        for identifier in identifiers
+                    )
+                    # The Limited-API wheel, from the oldest interpreter in the set.
+                    records.append(
+                        wheels.build_one(
+                            source, distribution, arch, identifiers[0], abi3=True, image=image
+                        )
+                    )
+    missing_arches = sorted(set(ARCHES) - {arch.name for arch in arches})
+    if missing_arches:
+        not_exercised.append(f"{', '.join(missing_arches)}: left out with --arch")
+
+    with step("Source distributions and checks"):
+        sdists = wheels.build_sdists(source, distributions)
+        built = [WHEELHOUSE / r.wheel for r in records if r.wheel]
+        results = checks.twine_check([*built, *sdists])
+        platform_tags: dict[str, str] = {}
+        for wheel in built:
+            shown, tag = checks.auditwheel_show(wheel)
+            platform_tags[wheel.name] = tag
+            results += [shown, checks.wheel_contents(wheel)]
+            if "-abi3-" in wheel.name:
+                results.append(checks.abi3_audit(wheel))
+        results += [checks.sdist_contents(sdist) for sdist in sdists]
+
+    md_path, json_path = report.write(
+        WHEELHOUSE,
+        records=records,
+        sdists=sdists,
+        checks=results,
+        platform_tags=platform_tags,
+        images=image_log,
+        not_exercised=not_exercised,
+        seconds=time.monotonic() - started,
+    )
+    print()
+    print(md_path.read_text())
+    ok = all(r.ok for r in records) and all(c.ok for c in results)
+    say(f"report: {md_path.relative_to(ROOT)} and {json_path.relative_to(ROOT)}")
+    say("all wheels built and tested, all checks passed" if ok else "FAILURES: see the report")
+    return ok
+
+
+def run_images(args: argparse.Namespace) -> bool:
+    arches, distributions = chosen(args)
+    if not host.docker_available():
+        msg = "building images needs a container engine: `apt-get install docker.io`"
+        raise FactoryError(msg)
+    for line in ensure_images(arches, distributions, rebuild=args.rebuild):
+        say(f"{line['tag']}: {line['state']} ({line['seconds']} s)")
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    command = run_images if args.command == "images" else run_wheels
+    try:
+        return 0 if command(args) else 1
+    except FactoryError as error:
+        fail(str(error))
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""Checks of every artifact in the wheelhouse, each with a verdict the report can show."""
+
+from __future__ import annotations
+
+import re
+import tarfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from .progress import run
+
+#: Files each package must ship besides its one extension module.
+PACKAGE_FILES = {
+    "addlist": {
+        "__init__.py",
+        "__main__.py",
+        "_core.pyi",
+        "py.typed",
+        "_errors.py",
+        "_reference.py",
+    },
+    "addlist_rs": {"__init__.py", "__main__.py", "_core.pyi", "py.typed"},
+}
+#: Files each sdist must hold to build without the repository around it.
+SDIST_FILES = {
+    "addlist": {"pyproject.toml", "CMakeLists.txt", "LICENSE", "PKG-INFO", "src/addlist/_core.c"},
+    "addlist_rs": {
+        "pyproject.toml", "Cargo.toml", "Cargo.lock", "LICENSE", "PKG-INFO", "rust/src/lib.rs",
+    },
+}  # fmt: skip
+SOURCE_SUFFIXES = {".c", ".h", ".rs"}
+
+
+@dataclass
+class Check:
+    artifact: str
+    name: str
+    ok: bool
+    detail: str
+
+
+def twine_check(files: list[Path]) -> list[Check]:
+    done = run(["twine", "check", "--strict", *map(str, files)], capture=True, check=False)
+    output = done.stdout + done.stderr
+    checks = []
+    for file in files:
+        line = next((ln for ln in output.splitlines() if file.name in ln), "")
+        checks.append(Check(file.name, "twine check --strict", "PASSED" in line, line.strip()))
+    return checks
+
+
+def auditwheel_show(wheel: Path) -> tuple[Check, str]:
+    """auditwheel's verdict and the platform tag it finds; no external library is allowed."""
+    done = run(["auditwheel", "show", str(wheel)], capture=True, check=False)
+    text = " ".join((done.stdout + done.stderr).split())
+    tag = re.search(r'consistent with the following platform tag: "([^"]+)"', text)
+    no_libraries = "requires no external shared libraries" in text
+    ok = done.returncode == 0 and tag is not None and no_libraries
+    detail = (tag.group(1) if tag else "no platform tag found") + (
+        "" if no_libraries else "; it needs external shared libraries"
+    )
+    return Check(wheel.name, "auditwheel show", ok, detail), tag.group(1) if tag else "?"
+
+
+def abi3_audit(wheel: Path) -> Check:
+    done = run(["abi3audit", "--strict", "--report", str(wheel)], capture=True, check=False)
+    report = (done.stdout + done.stderr).strip().splitlines()
+    return Check(
+        wheel.name, "abi3audit --strict", done.returncode == 0, report[-1] if report else ""
+    )
+
+
+def wheel_contents(wheel: Path) -> Check:
+    with zipfile.ZipFile(wheel) as archive:
+        names = [PurePosixPath(name) for name in archive.namelist()]
+    package = wheel.name.split("-")[0]
+    shipped = {n.name for n in names if n.parts[0] == package and len(n.parts) == 2}
+    extensions = {name for name in shipped if name.startswith("_core.") and name != "_core.pyi"}
+    problems = []
+    if shipped - extensions != PACKAGE_FILES[package]:
+        problems.append(f"package files {sorted(shipped - extensions)}")
+    if len(extensions) != 1:
+        problems.append(f"extension modules {sorted(extensions)}")
+    elif "-abi3-" in wheel.name and ".abi3." not in next(iter(extensions)):
+        problems.append(f"an abi3 wheel with {next(iter(extensions))}")
+    if any(n.suffix in SOURCE_SUFFIXES for n in names):
+        problems.append("source files")
+    if any(".libs" in part for n in names for part in n.parts):
+        problems.append("libraries grafted in by auditwheel")
+    if not any(n.parts[-2:] == ("licenses", "LICENSE") for n in names):
+        problems.append("no LICENSE")
+    detail = "; ".join(problems) if problems else f"{len(names)} files as expected"
+    return Check(wheel.name, "wheel contents", not problems, detail)
+
+
+def sdist_contents(sdist: Path) -> Check:
+    with tarfile.open(sdist) as archive:
+        names = {PurePosixPath(*PurePosixPath(n).parts[1:]).as_posix() for n in archive.getnames()}
+    package = sdist.name.split("-")[0]
+    missing = SDIST_FILES[package] - names
+    stray = sorted(n for n in names if n.split("/")[0] in {"target", "build", ".nox", ".venv"})
+    problems = [f"missing {sorted(missing)}"] if missing else []
+    if stray:
+        problems.append(f"build output {stray[:3]}")
+    detail = "; ".join(problems) if problems else f"{len(names)} entries, sources present"
+    return Check(sdist.name, "sdist contents", not problems, detail)

@@ -1,0 +1,77 @@
+"""The fallback where no container engine exists: host-native wheels, repaired and tested.
+
+Each distribution is built version-specific and abi3 with the pinned backends (installed
+by the nox session, so no build isolation), repaired with auditwheel, then installed alone
+into a new virtual environment where the shared test suite runs from outside the tree.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .config import ROOT, WHEELHOUSE, WORK_DIR, Distribution, pinned_requirements
+from .progress import run, say
+from .wheels import PYTEST_SUMMARY, WheelRecord
+
+
+def build_one(distribution: Distribution, *, abi3: bool) -> WheelRecord:
+    name = f"{distribution.name}-host{'-abi3' if abi3 else ''}"
+    raw = WORK_DIR / "raw" / name
+    shutil.rmtree(raw, ignore_errors=True)
+    env = {**os.environ, "CARGO_TARGET_DIR": str(ROOT / "target")}
+    if abi3:
+        env.update(distribution.abi3_environment)
+    started = time.monotonic()
+    run(
+        [
+            sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps",
+            "--wheel-dir", str(raw), str(distribution.package_dir),
+        ],
+        env=env,
+    )  # fmt: skip
+    (built,) = raw.glob("*.whl")
+    before = set(WHEELHOUSE.glob("*.whl"))
+    run(["auditwheel", "repair", "--wheel-dir", str(WHEELHOUSE), str(built)])
+    (wheel,) = set(WHEELHOUSE.glob("*.whl")) - before
+    tests, ok = test_in_fresh_venv(distribution, wheel)
+    seconds = time.monotonic() - started
+    say(f"{wheel.name}: {'ok' if ok else 'FAILED'} in {seconds:.0f} s; tests: {tests}")
+    return WheelRecord(
+        distribution=distribution.name,
+        arch=platform.machine(),
+        identifier="host",
+        abi3=abi3,
+        wheel=wheel.name,
+        seconds=seconds,
+        tests=tests,
+        ok=ok,
+        log="(shown above)",
+    )
+
+
+def test_in_fresh_venv(distribution: Distribution, wheel: Path) -> tuple[str, bool]:
+    """Installs the wheel alone into a new virtual environment and runs the suite on it."""
+    venv = WORK_DIR / "venvs" / wheel.stem
+    shutil.rmtree(venv, ignore_errors=True)
+    run([sys.executable, "-m", "venv", str(venv)])
+    python = str(venv / ("Scripts" if os.name == "nt" else "bin") / "python")
+    run([python, "-m", "pip", "install", "--quiet", str(wheel), *pinned_requirements("test")])
+    done = subprocess.run(
+        [
+            python, "-m", "pytest", str(ROOT / "tests"), "-p", "no:cacheprovider",
+            f"--implementations={distribution.implementations}",
+        ],
+        cwd=venv,  # outside the source tree: only the installed wheel can be imported
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+    print(done.stdout[-3000:], done.stderr[-3000:], flush=True)
+    summaries = [m["summary"] for m in map(PYTEST_SUMMARY.match, done.stdout.splitlines()) if m]
+    return (summaries[-1] if summaries else "no test summary"), done.returncode == 0

@@ -1,0 +1,176 @@
+"""Building, repairing and testing wheels: one cibuildwheel run per wheel, in containers.
+
+Each wheel gets a run of its own (one build identifier), so the report can give every wheel
+its own build time and test result, and one failure does not hide the others.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import ROOT, WHEELHOUSE, WORK_DIR, Arch, Distribution, Image
+from .progress import FactoryError, run, say
+
+#: pytest's closing line, e.g. "===== 189 passed, 1 skipped in 7.90s =====".
+PYTEST_SUMMARY = re.compile(
+    r"^=+ (?P<summary>.*\b(?:passed|failed|error).*) in [\d.]+s(?: \(.*\))? =+$"
+)
+
+
+@dataclass
+class WheelRecord:
+    """One cibuildwheel run: what it made, how long it took, what the tests said."""
+
+    distribution: str
+    arch: str
+    identifier: str
+    abi3: bool
+    wheel: str | None
+    seconds: float
+    tests: str
+    ok: bool
+    log: str
+
+
+def export_source() -> Path:
+    """A clean copy of the source tree (what git tracks, and new files it does not ignore).
+
+    cibuildwheel copies its working folder into every container; the repository folder also
+    holds build output (target/, build/, virtual environments) that must not go along.
+    """
+    source = WORK_DIR / "source"
+    shutil.rmtree(source, ignore_errors=True)
+    listed = run(
+        ["git", "-C", str(ROOT), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        capture=True,
+    ).stdout
+    for relative in filter(None, listed.split("\0")):
+        origin = ROOT / relative
+        if origin.is_file():
+            target = source / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(origin, target)
+    return source
+
+
+def local_identifiers(image: Image) -> list[str]:
+    """cibuildwheel build identifiers for the interpreters an image holds in /opt/python."""
+    listing = run(["docker", "run", "--rm", image.tag, "ls", "/opt/python"], capture=True)
+    tags = sorted(listing.stdout.split(), key=_version_order)
+    return [f"{tag.split('-')[0]}-manylinux_{image.arch.name}" for tag in tags]
+
+
+def _version_order(tag: str) -> tuple[int, str]:
+    """cp39-cp39 < cp311-cp311 < cp314-cp314 < cp314t-cp314t."""
+    digits = re.match(r"cp3(\d+)", tag)
+    return (int(digits.group(1)) if digits else 0, tag)
+
+
+def official_identifiers(source: Path, distribution: Distribution, arch: Arch) -> list[str]:
+    """What cibuildwheel would build with its default (official) images."""
+    package = distribution.package_dir.relative_to(ROOT)
+    listing = run(
+        [
+            "cibuildwheel", "--print-build-identifiers", "--platform", "linux",
+            "--archs", arch.name, str(source / package),
+        ],
+        capture=True,
+    )  # fmt: skip
+    return listing.stdout.split()
+
+
+def container_engine(arch: Arch) -> str:
+    """Docker, with cache volumes: pip's and cargo's downloads and cargo's build output."""
+    volumes = [
+        f"addlist-cache-{arch.name}:/root/.cache",
+        "addlist-cargo-registry:/root/.cargo/registry",
+    ]
+    return "docker; create_args: " + " ".join(f"--volume={volume}" for volume in volumes)
+
+
+def build_one(
+    source: Path,
+    distribution: Distribution,
+    arch: Arch,
+    identifier: str,
+    *,
+    abi3: bool,
+    image: Image | None,
+) -> WheelRecord:
+    """One cibuildwheel run: build, `auditwheel repair`, and the test suite on the result."""
+    name = f"{distribution.name}-{identifier}{'-abi3' if abi3 else ''}"
+    output = WORK_DIR / "out" / name
+    shutil.rmtree(output, ignore_errors=True)
+    log_path = WORK_DIR / "logs" / f"{name}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "CIBW_BUILD": identifier,
+        "CIBW_ARCHS": arch.name,
+        "CIBW_CONTAINER_ENGINE": container_engine(arch),
+    }
+    if image is not None:
+        env[f"CIBW_MANYLINUX_{arch.name.upper()}_IMAGE"] = image.tag
+    if abi3:
+        env.update(distribution.abi3_environment)
+    package = distribution.package_dir.relative_to(ROOT)
+    label = f"{distribution.name} {identifier}{' abi3' if abi3 else ''}"
+    say(f"{label}: building, repairing and testing (log: {log_path.relative_to(ROOT)})")
+    started = time.monotonic()
+    with log_path.open("w") as log:
+        done = subprocess.run(
+            ["cibuildwheel", "--platform", "linux", "--output-dir", str(output), str(package)],
+            cwd=source,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+    seconds = time.monotonic() - started
+    wheels = sorted(output.glob("*.whl"))
+    WHEELHOUSE.mkdir(exist_ok=True)
+    for wheel in wheels:
+        shutil.move(str(wheel), WHEELHOUSE / wheel.name)
+    text = log_path.read_text(errors="replace")
+    summaries = [m["summary"] for m in map(PYTEST_SUMMARY.match, text.splitlines()) if m]
+    tests = summaries[-1] if summaries else "no test summary (the build failed before testing)"
+    ok = done.returncode == 0 and len(wheels) == 1
+    verdict = "ok" if ok else f"FAILED (exit {done.returncode})"
+    say(f"{label}: {verdict} in {seconds:.0f} s; tests: {tests}")
+    if not ok:
+        print("\n".join(text.splitlines()[-30:]), flush=True)
+    return WheelRecord(
+        distribution=distribution.name,
+        arch=arch.name,
+        identifier=identifier,
+        abi3=abi3,
+        wheel=wheels[0].name if len(wheels) == 1 else None,
+        seconds=seconds,
+        tests=tests,
+        ok=ok,
+        log=str(log_path.relative_to(ROOT)),
+    )
+
+
+def build_sdists(source: Path, distributions: list[Distribution]) -> list[Path]:
+    """The source distributions, built with the pinned `build` frontend."""
+    made = []
+    for distribution in distributions:
+        package = source / distribution.package_dir.relative_to(ROOT)
+        before = set(WHEELHOUSE.glob("*.tar.gz"))
+        run(["python", "-m", "build", "--sdist", "--outdir", str(WHEELHOUSE), str(package)])
+        (sdist,) = set(WHEELHOUSE.glob("*.tar.gz")) - before
+        made.append(sdist)
+    return made
+
+
+def require_cibuildwheel() -> None:
+    if shutil.which("cibuildwheel") is None:
+        msg = "cibuildwheel is not installed: run the main job through scripts/build-wheels"
+        raise FactoryError(msg)
