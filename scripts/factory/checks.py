@@ -30,6 +30,7 @@ SDIST_FILES = {
     },
 }  # fmt: skip
 SOURCE_SUFFIXES = {".c", ".h", ".rs"}
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @dataclass
@@ -41,24 +42,24 @@ class Check:
 
 
 def twine_check(files: list[Path]) -> list[Check]:
-    done = run(["twine", "check", "--strict", *map(str, files)], capture=True, check=False)
-    output = done.stdout + done.stderr
     checks = []
     for file in files:
-        line = next((ln for ln in output.splitlines() if file.name in ln), "")
-        checks.append(Check(file.name, "twine check --strict", "PASSED" in line, line.strip()))
+        done = run(["twine", "check", "--strict", str(file)], capture=True, check=False)
+        words = ANSI_ESCAPE.sub("", done.stdout + done.stderr).split()
+        detail = words[-1] if words else "no output"
+        checks.append(Check(file.name, "twine check --strict", done.returncode == 0, detail))
     return checks
 
 
 def auditwheel_show(wheel: Path) -> tuple[Check, str]:
-    """auditwheel's verdict and the platform tag it finds; no external library is allowed."""
+    """auditwheel's platform tag for the wheel; a library it would have to graft fails it."""
     done = run(["auditwheel", "show", str(wheel)], capture=True, check=False)
     text = " ".join((done.stdout + done.stderr).split())
     tag = re.search(r'consistent with the following platform tag: "([^"]+)"', text)
-    no_libraries = "requires no external shared libraries" in text
-    ok = done.returncode == 0 and tag is not None and no_libraries
+    needs_libraries = "external shared libraries are required" in text
+    ok = done.returncode == 0 and tag is not None and not needs_libraries
     detail = (tag.group(1) if tag else "no platform tag found") + (
-        "" if no_libraries else "; it needs external shared libraries"
+        "; it needs external shared libraries" if needs_libraries else ""
     )
     return Check(wheel.name, "auditwheel show", ok, detail), tag.group(1) if tag else "?"
 

@@ -39,24 +39,27 @@ ARCHES = {"x86_64": Arch("x86_64", "amd64"), "aarch64": Arch("aarch64", "arm64")
 
 @dataclass(frozen=True)
 class Image:
-    """One build image: a Debian suite, its Python, and optionally a Rust toolchain."""
+    """One build image, in layers: a Debian suite with its own Python, CPythons compiled
+    from Debian's sources ("minor:tag" pairs), and optionally a Rust toolchain."""
 
     suite: str
     arch: Arch
     debian_python: str
+    cpythons: tuple[str, ...] = ()
     rust: Literal["host", "debian"] | None = None
 
     @property
-    def rootfs_tag(self) -> str:
-        return f"addlist/rootfs:{self.suite}-{self.arch.debian}"
+    def base_tag(self) -> str:
+        return f"addlist/manylinux-base:{self.suite}-{self.arch.name}"
 
     @property
-    def base_tag(self) -> str:
+    def python_tag(self) -> str:
+        """The base plus the compiled interpreters: the image C wheels are built in."""
         return f"addlist/manylinux:{self.suite}-{self.arch.name}"
 
     @property
     def tag(self) -> str:
-        return f"{self.base_tag}-rust" if self.rust else self.base_tag
+        return f"{self.python_tag}-rust" if self.rust else self.python_tag
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ import os
 import shutil
 import subprocess
 import tarfile
-from collections.abc import Iterable
 from pathlib import Path
 
 from .config import DEBIAN_MIRROR, DOCKER_DIR, WORK_DIR, Arch, Image, pinned_requirements
@@ -125,50 +124,92 @@ def build_rootfs(client: str, suite: str, arch: Arch, *, rebuild: bool) -> str:
     return tag
 
 
-def _context(name: str, files: Iterable[tuple[str, bytes]]) -> Path:
-    context = WORK_DIR / "context" / name
+def build_layer(
+    client: str,
+    image: Image,
+    *,
+    recipe: str,
+    parent: str,
+    tag: str,
+    build_args: dict[str, str],
+    files: list[tuple[str, bytes]],
+    toolchain: tuple[Path, str] | None = None,
+    rebuild: bool,
+) -> None:
+    """One image built FROM `parent` with docker/<recipe>; reused if its inputs are unchanged.
+
+    `files` are written into the build context. `toolchain` is a Rust sysroot and its version:
+    copied into the context as rust-toolchain/, and identified in the label by the version.
+    """
+    recipe_file = DOCKER_DIR / recipe
+    label = recipe_hash(
+        recipe_file.read_text(), image_label(parent) or "", repr(sorted(build_args.items())),
+        *(content for _, content in files), toolchain[1] if toolchain else "",
+    )  # fmt: skip
+    if not rebuild and image_label(tag) == label:
+        say(f"{tag}: up to date")
+        return
+    context = WORK_DIR / "context" / tag.replace("/", "_").replace(":", "_")
     shutil.rmtree(context, ignore_errors=True)
     context.mkdir(parents=True)
     for relative, content in files:
-        target = context / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
-    return context
-
-
-def build_base(client: str, image: Image, *, rebuild: bool) -> None:
-    """The manylinux-like image: interpreters, build frontend, auditwheel, C toolchain."""
-    rootfs = build_rootfs(client, image.suite, image.arch, rebuild=rebuild)
-    recipe = (DOCKER_DIR / "manylinux.Dockerfile").read_text()
-    interpreter = "\n".join(pinned_requirements("image-interpreter")) + "\n"
-    tools = "\n".join(pinned_requirements("image-tools")) + "\n"
-    cas = [
-        (f"extra-ca/extra-ca-{i}.crt", path.read_bytes()) for i, path in enumerate(extra_ca_files())
-    ]
-    label = recipe_hash(
-        recipe, image_label(rootfs) or "", image.debian_python, interpreter, tools,
-        *(content for _, content in cas),
-    )  # fmt: skip
-    if not rebuild and image_label(image.base_tag) == label:
-        say(f"{image.base_tag}: up to date")
-        return
-    files = [
-        ("requirements/interpreter.txt", interpreter.encode()),
-        ("requirements/tools.txt", tools.encode()),
-        ("extra-ca/.keep", b""),
-        *cas,
-    ]
-    context = _context(image.base_tag.replace("/", "_").replace(":", "_"), files)
-    with step(f"{image.base_tag}: building"):
+        (context / relative).parent.mkdir(parents=True, exist_ok=True)
+        (context / relative).write_bytes(content)
+    if toolchain:
+        for part in ("bin", "lib"):  # not share/: documentation is most of a toolchain's size
+            shutil.copytree(toolchain[0] / part, context / "rust-toolchain" / part, symlinks=True)
+    with step(f"{tag}: building"):
         docker_build(
             client,
-            tag=image.base_tag,
-            dockerfile=DOCKER_DIR / "manylinux.Dockerfile",
+            tag=tag,
+            dockerfile=recipe_file,
             context=context,
             arch=image.arch,
             label=label,
-            build_args={"ROOTFS": rootfs, "DEBIAN_PYTHON": image.debian_python},
+            build_args={"BASE": parent, **build_args},
         )
+    shutil.rmtree(context)
+
+
+def requirement_files() -> list[tuple[str, bytes]]:
+    return [
+        (
+            f"requirements/{name}.txt",
+            ("\n".join(pinned_requirements(f"image-{name}")) + "\n").encode(),
+        )
+        for name in ("interpreter", "tools")
+    ]
+
+
+def build_image(client: str, image: Image, *, rebuild: bool) -> None:
+    """The base image, then the compiled CPythons, then the Rust toolchain, as needed."""
+    rootfs = build_rootfs(client, image.suite, image.arch, rebuild=rebuild)
+    cas = [(f"extra-ca/extra-ca-{i}.crt", p.read_bytes()) for i, p in enumerate(extra_ca_files())]
+    build_layer(
+        client, image, recipe="manylinux.Dockerfile", parent=rootfs, tag=image.base_tag,
+        build_args={"ROOTFS": rootfs, "DEBIAN_PYTHON": image.debian_python},
+        files=[*requirement_files(), ("extra-ca/.keep", b""), *cas], rebuild=rebuild,
+    )  # fmt: skip
+    if image.cpythons:
+        script = (DOCKER_DIR / "build-cpython.sh").read_bytes()
+        build_layer(
+            client, image, recipe="cpython.Dockerfile", parent=image.base_tag,
+            tag=image.python_tag, build_args={"CPYTHONS": " ".join(image.cpythons)},
+            files=[*requirement_files(), ("build-cpython.sh", script)], rebuild=rebuild,
+        )  # fmt: skip
+    else:
+        run(["docker", "tag", image.base_tag, image.python_tag])
+    if image.rust == "host":
+        build_layer(
+            client, image, recipe="rust-from-host.Dockerfile", parent=image.python_tag,
+            tag=image.tag, build_args={}, files=[], toolchain=host_rust_sysroot(),
+            rebuild=rebuild,
+        )  # fmt: skip
+    elif image.rust == "debian":
+        build_layer(
+            client, image, recipe="rust-from-debian.Dockerfile", parent=image.python_tag,
+            tag=image.tag, build_args={}, files=[], rebuild=rebuild,
+        )  # fmt: skip
 
 
 def host_rust_sysroot() -> tuple[Path, str]:
@@ -185,38 +226,3 @@ def host_rust_sysroot() -> tuple[Path, str]:
         )
         raise FactoryError(msg)
     return sysroot, version
-
-
-def build_rust(client: str, image: Image, *, rebuild: bool) -> None:
-    """The base image plus a Rust toolchain: the host's rustup one, or Debian's."""
-    recipe_file = DOCKER_DIR / f"rust-from-{image.rust}.Dockerfile"
-    recipe = recipe_file.read_text()
-    toolchain = host_rust_sysroot() if image.rust == "host" else None
-    label = recipe_hash(
-        recipe, image_label(image.base_tag) or "", toolchain[1] if toolchain else ""
-    )
-    if not rebuild and image_label(image.tag) == label:
-        say(f"{image.tag}: up to date")
-        return
-    context = _context(image.tag.replace("/", "_").replace(":", "_"), [])
-    if toolchain:
-        sysroot = toolchain[0]
-        for part in ("bin", "lib"):  # not share/: documentation is most of a toolchain's size
-            shutil.copytree(sysroot / part, context / "rust-toolchain" / part, symlinks=True)
-    with step(f"{image.tag}: building"):
-        docker_build(
-            client,
-            tag=image.tag,
-            dockerfile=recipe_file,
-            context=context,
-            arch=image.arch,
-            label=label,
-            build_args={"BASE": image.base_tag},
-        )
-    shutil.rmtree(context)
-
-
-def build_image(client: str, image: Image, *, rebuild: bool) -> None:
-    build_base(client, image, rebuild=rebuild)
-    if image.rust:
-        build_rust(client, image, rebuild=rebuild)
