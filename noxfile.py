@@ -84,12 +84,14 @@ def tests(session: nox.Session) -> None:
 
     Extra arguments go to pytest, e.g. `nox -s tests -- -k safety -x`.
     """
-    install_groups(session, "build", "test")
+    install_groups(session, "build", "test", "release")
     session.run(
         "python", "-m", "pip", "install", "--no-build-isolation", "--force-reinstall",
         "--no-deps", ".", "./rust", env=CARGO_ENV,
     )  # fmt: skip
     session.run("pytest", *session.posargs)
+    # The wheel factory's own unit tests (its full run is the main job).
+    session.run("pytest", "scripts/tests", "-p", "no:cacheprovider", env=FACTORY_ENV)
 
 
 @nox.session(default=False)

@@ -37,6 +37,34 @@ require_rust() {
     fi
 }
 
+# Installs Debian packages that provide missing commands ("command:package" pairs) when
+# this is a root shell with apt-get; otherwise stops with the command that installs them.
+ensure_packages() {
+    local pair missing=()
+    for pair in "$@"; do
+        command -v "${pair%%:*}" >/dev/null || missing+=("${pair##*:}")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+        say "installing ${missing[*]} with apt-get"
+        apt-get update -q >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null
+    else
+        fail "missing ${missing[*]}. Debian/Ubuntu: sudo apt-get install ${missing[*]}"
+    fi
+}
+
+# What the wheel factory needs beside a container engine: debootstrap for base images,
+# QEMU user emulation for aarch64 containers. Without docker it builds host-native wheels.
+ensure_factory_packages() {
+    if command -v docker >/dev/null; then
+        ensure_packages debootstrap:debootstrap qemu-aarch64-static:qemu-user-static \
+            update-binfmts:binfmt-support
+    else
+        say "no docker on PATH: the main job will build host-native wheels only"
+    fi
+}
+
 # Creates $VENV with the pinned pip and nox (dependency group 'bootstrap' in pyproject.toml).
 ensure_venv() {
     if [ ! -x "$VENV/bin/nox" ]; then

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -79,13 +79,24 @@ DISTRIBUTIONS = {
     ),
 }
 
+# CPythons compiled from Debian's source packages ("minor:tag"; 3.10 and 3.12 are not served
+# at all). Compiling them for aarch64 under QEMU would take hours; cross-compiling is to do.
+COMPILED_CPYTHONS = (
+    "3.11:cp311-cp311",
+    "3.13:cp313-cp313",
+    "3.14:cp314-cp314",
+    "3.14:cp314t-cp314t",
+    "3.15:cp315-cp315",
+)
+
 # bullseye is the oldest Debian suite served (glibc 2.31): the widest manylinux tag. Rust for
 # aarch64 comes from Debian's packages, and the oldest suite with a Rust new enough for PyO3
 # (1.85) is trixie, so the aarch64 Rust wheels are built there.
+_X86_64 = Image("bullseye", ARCHES["x86_64"], "python3.9", COMPILED_CPYTHONS)
 IMAGES: dict[tuple[str, str], Image] = {
-    ("addlist", "x86_64"): Image("bullseye", ARCHES["x86_64"], "python3.9"),
+    ("addlist", "x86_64"): _X86_64,
     ("addlist", "aarch64"): Image("bullseye", ARCHES["aarch64"], "python3.9"),
-    ("addlist-rs", "x86_64"): Image("bullseye", ARCHES["x86_64"], "python3.9", rust="host"),
+    ("addlist-rs", "x86_64"): replace(_X86_64, rust="host"),
     ("addlist-rs", "aarch64"): Image("trixie", ARCHES["aarch64"], "python3.13", rust="debian"),
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import time
@@ -50,6 +51,9 @@ def build_client() -> str:
     A static docker client without the buildx plugin cannot do that; Debian's own client
     (package docker.io) has BuildKit built in. ADDLIST_DOCKER_BUILD overrides the choice.
     """
+    override = os.environ.get("ADDLIST_DOCKER_BUILD")
+    if override:
+        return override
     candidates = ["/usr/bin/docker", shutil.which("docker") or "docker"]
     for client in candidates:
         if not Path(client).exists() and shutil.which(client) is None:

@@ -1,0 +1,153 @@
+"""Unit tests of the wheel factory's own logic: parsers, checks and configuration.
+
+The factory's full run (images, cibuildwheel, QEMU) is the main job, far too slow for every
+CI run; these tests keep its pure parts honest on every run.
+"""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from factory import checks, config, report, wheels
+
+WHEEL_PACKAGE = [
+    "__init__.py",
+    "__main__.py",
+    "_core.pyi",
+    "py.typed",
+    "_errors.py",
+    "_reference.py",
+]
+
+
+def make_wheel(folder: Path, name: str, files: list[str]) -> Path:
+    path = folder / name
+    with zipfile.ZipFile(path, "w") as archive:
+        for file in files:
+            archive.writestr(file, "x")
+        archive.writestr(
+            "addlist-0.1.0.dist-info/WHEEL",
+            "Wheel-Version: 1.0\nTag: cp39-abi3-manylinux_2_5_x86_64\nTag: cp39-abi3-manylinux1_x86_64\n",
+        )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("line", "summary"),
+    [
+        ("======================== 97 passed, 1 skipped in 7.90s =========================", "97 passed, 1 skipped"),
+        ("======================= 189 passed in 123.36s (0:02:03) ========================", "189 passed"),
+        ("=================== 6 failed, 183 passed in 11.06s ===================", "6 failed, 183 passed"),
+    ],
+)  # fmt: skip
+def test_pytest_summary_is_found(line: str, summary: str) -> None:
+    match = wheels.PYTEST_SUMMARY.match(line)
+    assert match is not None
+    assert match["summary"] == summary
+
+
+def test_pytest_summary_ignores_other_rules() -> None:
+    assert wheels.PYTEST_SUMMARY.match("============ test session starts ============") is None
+
+
+def test_interpreters_are_ordered_by_version() -> None:
+    tags = ["cp314t-cp314t", "cp311-cp311", "cp39-cp39", "cp315-cp315", "cp314-cp314"]
+    ordered = sorted(tags, key=wheels._version_order)
+    assert ordered == ["cp39-cp39", "cp311-cp311", "cp314-cp314", "cp314t-cp314t", "cp315-cp315"]
+
+
+def test_good_wheel_passes_the_contents_check(tmp_path: Path) -> None:
+    files = [f"addlist/{name}" for name in WHEEL_PACKAGE]
+    files += ["addlist/_core.abi3.so", "addlist-0.1.0.dist-info/licenses/LICENSE"]
+    wheel = make_wheel(tmp_path, "addlist-0.1.0-cp39-abi3-manylinux_2_5_x86_64.whl", files)
+    check = checks.wheel_contents(wheel)
+    assert check.ok, check.detail
+    assert report.wheel_tags(wheel) == [
+        "cp39-abi3-manylinux_2_5_x86_64",
+        "cp39-abi3-manylinux1_x86_64",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("extra", "drop", "problem"),
+    [
+        (["addlist/_core.c"], [], "source files"),
+        (["addlist.libs/libfoo.so"], [], "grafted"),
+        ([], ["addlist-0.1.0.dist-info/licenses/LICENSE"], "LICENSE"),
+        ([], ["addlist/py.typed"], "package files"),
+        (["addlist/_core.cpython-39-x86_64-linux-gnu.so"], [], "extension modules"),
+    ],
+)
+def test_bad_wheels_fail_the_contents_check(
+    tmp_path: Path, extra: list[str], drop: list[str], problem: str
+) -> None:
+    files = [f"addlist/{name}" for name in WHEEL_PACKAGE]
+    files += ["addlist/_core.abi3.so", "addlist-0.1.0.dist-info/licenses/LICENSE", *extra]
+    files = [file for file in files if file not in drop]
+    wheel = make_wheel(tmp_path, "addlist-0.1.0-cp39-abi3-manylinux_2_5_x86_64.whl", files)
+    check = checks.wheel_contents(wheel)
+    assert not check.ok
+    assert problem in check.detail
+
+
+def make_sdist(folder: Path, name: str, files: list[str]) -> Path:
+    path = folder / name
+    with tarfile.open(path, "w:gz") as archive:
+        for file in files:
+            info = tarfile.TarInfo(f"{name.removesuffix('.tar.gz')}/{file}")
+            info.size = 1
+            archive.addfile(info, io.BytesIO(b"x"))
+    return path
+
+
+def test_sdist_contents(tmp_path: Path) -> None:
+    complete = sorted(checks.SDIST_FILES["addlist_rs"])
+    good = make_sdist(tmp_path, "addlist_rs-0.1.0.tar.gz", complete)
+    assert checks.sdist_contents(good).ok
+    bad = make_sdist(tmp_path / "", "addlist-0.1.0.tar.gz", ["pyproject.toml", "target/x"])
+    verdict = checks.sdist_contents(bad)
+    assert not verdict.ok
+    assert "missing" in verdict.detail
+    assert "build output" in verdict.detail
+
+
+def test_every_distribution_has_an_image_per_architecture() -> None:
+    for distribution in config.DISTRIBUTIONS:
+        for arch in config.ARCHES:
+            image = config.IMAGES[(distribution, arch)]
+            assert image.arch.name == arch
+    # The Rust images must carry Rust; the C ones need none.
+    assert all(config.IMAGES[("addlist-rs", arch)].rust for arch in config.ARCHES)
+    assert not any(config.IMAGES[("addlist", arch)].rust for arch in config.ARCHES)
+
+
+def test_image_pins_come_from_pyproject() -> None:
+    interpreter = config.pinned_requirements("image-interpreter")
+    assert any(req.startswith("virtualenv==") for req in interpreter)
+    assert all("==" in req for req in interpreter)
+
+
+def test_markdown_report_lists_failures() -> None:
+    document = {
+        "date": "2026-11-24T00:00:00+00:00",
+        "host": "Linux x86_64",
+        "total_seconds": 1,
+        "images": [],
+        "wheels": [
+            {"wheel": None, "distribution": "addlist", "identifier": "cp39-manylinux_x86_64",
+             "abi3": False, "ok": False, "seconds": 3.0, "tests": "no test summary"},
+        ],
+        "sdists": [],
+        "checks": [],
+        "not_exercised": ["musllinux"],
+        "ok": False,
+    }  # fmt: skip
+    text = report.markdown(document)
+    assert "**FAILURES**" in text
+    assert "(none: addlist cp39-manylinux_x86_64)" in text
+    assert "- musllinux" in text
