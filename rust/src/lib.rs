@@ -342,16 +342,11 @@ fn add<'py>(values: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let py = values.py();
     let mut acc = Accumulator::new();
     let count = if values.is_exact_instance_of::<PyList>() {
-        #[cfg(Py_GIL_DISABLED)]
-        {
-            // Free-threaded CPython: no other thread may resize the list while we index it.
-            let list = values.cast::<PyList>()?;
-            pyo3::sync::critical_section::with_critical_section(list, || {
-                add_sequence(&mut acc, values, true)
-            })?
-        }
-        #[cfg(not(Py_GIL_DISABLED))]
-        add_sequence(&mut acc, values, true)?
+        // Free-threaded CPython: no other thread may resize the list while we index it.
+        // (With the GIL, with_critical_section only calls the closure.)
+        pyo3::sync::critical_section::with_critical_section(values, || {
+            add_sequence(&mut acc, values, true)
+        })?
     } else if values.is_exact_instance_of::<PyTuple>() {
         add_sequence(&mut acc, values, false)?
     } else {

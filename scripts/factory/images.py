@@ -85,6 +85,14 @@ def docker_build(
         raise FactoryError(msg)
 
 
+def unmount_below(folder: Path) -> None:
+    """Unmounts what an interrupted debootstrap left mounted in its tree (proc, sys)."""
+    mounts = Path("/proc/mounts").read_text().splitlines() if Path("/proc/mounts").exists() else []
+    points = [line.split()[1] for line in mounts if len(line.split()) > 1]
+    for point in sorted((p for p in points if p.startswith(f"{folder}/")), reverse=True):
+        run(["umount", "--lazy", point], check=False)
+
+
 def build_rootfs(client: str, suite: str, arch: Arch, *, rebuild: bool) -> str:
     """A minimal Debian root filesystem as an image, from debootstrap."""
     tag = f"addlist/rootfs:{suite}-{arch.debian}"
@@ -97,6 +105,7 @@ def build_rootfs(client: str, suite: str, arch: Arch, *, rebuild: bool) -> str:
         raise FactoryError(msg)
     with step(f"{tag}: debootstrap {suite} for {arch.debian}"):
         work = WORK_DIR / "rootfs" / f"{suite}-{arch.debian}"
+        unmount_below(work)
         shutil.rmtree(work, ignore_errors=True)
         tree = work / "tree"
         tree.mkdir(parents=True)
