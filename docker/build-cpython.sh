@@ -11,8 +11,20 @@ for pair in "$@"; do
     started=$SECONDS
     work=$(mktemp -d)
     cd "$work"
-    echo "== $tag: fetching the source of python$minor"
-    apt-get -o Acquire::Check-Valid-Until=false source --download-only "python$minor"
+    # Newest first. A mirror snapshot can list a version whose files are already gone from
+    # its pool (sid moves fast): then the next older version is taken.
+    fetched=
+    for version in $(apt-cache showsrc "python$minor" | sed -n 's/^Version: //p' | sort -ruV); do
+        echo "== $tag: fetching the source of python$minor $version"
+        if apt-get -o Acquire::Check-Valid-Until=false source --download-only \
+            "python$minor=$version" >fetch.log 2>&1; then
+            fetched=$version
+            break
+        fi
+        echo "== $tag: python$minor $version is listed but cannot be fetched; trying an older one"
+        rm -f python"$minor"_*
+    done
+    [ -n "$fetched" ] || { cat fetch.log; echo "== no source of python$minor can be fetched"; exit 1; }
     tarball=$(ls python"$minor"_*.orig.tar.*)
     tar -xf "$tarball"
     cd "$(tar -tf "$tarball" | head -n 1 | cut -d/ -f1)"

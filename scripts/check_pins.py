@@ -1,7 +1,9 @@
-"""Checks that .pre-commit-config.yaml runs the tool versions pinned in pyproject.toml.
+"""Checks that the copies of a pin agree with the pin.
 
-pyproject.toml is the one place where versions are chosen; pre-commit needs them repeated
-as hook revisions, and this check keeps the copy honest. Usage: python scripts/check_pins.py
+pyproject.toml is the one place where tool versions are chosen; pre-commit needs them repeated
+as hook revisions, and cibuildwheel's platform tables each repeat the Rust toolchain of
+rust/pyproject.toml (a platform table replaces the general one). This check keeps the copies
+honest. Usage: python scripts/check_pins.py
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ HOOK_PACKAGES = {
     "codespell-project/codespell": "codespell",
     "pre-commit/mirrors-clang-format": "clang-format",
     "abravalheri/validate-pyproject": "validate-pyproject",
+    "zizmorcore/zizmor-pre-commit": "zizmor",
+    "python-jsonschema/check-jsonschema": "check-jsonschema",
 }
+RUST_PIN = re.compile(r'RUSTUP_TOOLCHAIN = "([^"]+)"')
 
 
 def pinned_versions(pyproject: str) -> dict[str, str]:
@@ -42,10 +47,19 @@ def main() -> int:
                 f"{repo} is at {revisions.get(repo)} in .pre-commit-config.yaml but "
                 f"{package} is pinned to {pins.get(package)} in pyproject.toml: make them agree"
             )
+    rust_pins = set(RUST_PIN.findall((ROOT / "rust" / "pyproject.toml").read_text()))
+    if len(rust_pins) != 1:
+        problems.append(
+            f"rust/pyproject.toml pins RUSTUP_TOOLCHAIN to {sorted(rust_pins) or 'nothing'}: "
+            "every [tool.cibuildwheel] table must name the same toolchain"
+        )
     for problem in problems:
         print(f"check_pins: {problem}", file=sys.stderr)
     if not problems:
-        print(f"check_pins: {len(HOOK_PACKAGES)} pre-commit hooks match pyproject.toml")
+        print(
+            f"check_pins: {len(HOOK_PACKAGES)} pre-commit hooks match pyproject.toml; "
+            f"one Rust toolchain for the wheels ({rust_pins.pop()})"
+        )
     return 1 if problems else 0
 
 

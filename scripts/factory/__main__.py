@@ -63,8 +63,7 @@ def ensure_images(
     done: list[dict[str, Any]] = []
     for arch in arches:
         host.ensure_emulation(arch, platform.machine())
-        for distribution in distributions:
-            image = IMAGES[(distribution.name, arch.name)]
+        for image in (i for d in distributions for i in IMAGES[(d.name, arch.name)]):
             before = images.image_label(image.tag)
             started = time.monotonic()
             images.build_image(client, image, rebuild=rebuild)
@@ -114,33 +113,30 @@ def run_wheels(args: argparse.Namespace) -> bool:
         source = wheels.export_source()
         for arch in arches:
             for distribution in distributions:
-                image = IMAGES[(distribution.name, arch.name)] if local else None
-                identifiers = (
-                    wheels.local_identifiers(image)
-                    if image
-                    else wheels.official_identifiers(source, distribution, arch)
-                )
-                if image:
+                if local:
+                    plan = wheels.plan_local(IMAGES[(distribution.name, arch.name)])
                     missing = [
-                        p for p in WANTED_PYTHONS if f"{p}-manylinux_{arch.name}" not in identifiers
+                        p for p in WANTED_PYTHONS if f"{p}-manylinux_{arch.name}" not in plan
                     ]
                     if missing:
                         not_exercised.append(
-                            f"{distribution.name} on {arch.name}: no {', '.join(missing)} interpreter "
-                            f"in {image.tag} (see README: Interpreters)"
+                            f"{distribution.name} on {arch.name}: no {', '.join(missing)} "
+                            "interpreter in its images (see README: Images and interpreters)"
                         )
-                with step(f"{distribution.name} for {arch.name}: {len(identifiers)} wheels + abi3"):
+                else:
+                    identifiers = wheels.official_identifiers(source, distribution, arch)
+                    plan = dict.fromkeys(identifiers)
+                with step(f"{distribution.name} for {arch.name}: {len(plan)} wheels + abi3"):
                     records.extend(
                         wheels.build_one(
                             source, distribution, arch, identifier, abi3=False, image=image
                         )
-                        for identifier in identifiers
+                        for identifier, image in plan.items()
                     )
                     # The Limited-API wheel, from the oldest interpreter in the set.
+                    oldest, image = next(iter(plan.items()))
                     records.append(
-                        wheels.build_one(
-                            source, distribution, arch, identifiers[0], abi3=True, image=image
-                        )
+                        wheels.build_one(source, distribution, arch, oldest, abi3=True, image=image)
                     )
     missing_arches = sorted(set(ARCHES) - {arch.name for arch in arches})
     if missing_arches:
@@ -148,13 +144,19 @@ def run_wheels(args: argparse.Namespace) -> bool:
 
     with step("Source distributions and checks"):
         sdists = wheels.build_sdists(source, distributions)
+        if any(d.name == "addlist" for d in distributions):
+            records.append(native.build_pure(source))
         built = [WHEELHOUSE / r.wheel for r in records if r.wheel]
         results = checks.twine_check([*built, *sdists])
         platform_tags: dict[str, str] = {}
         for wheel in built:
+            results.append(checks.wheel_contents(wheel))
+            if wheel.name.endswith("-none-any.whl"):
+                platform_tags[wheel.name] = "any"
+                continue
             shown, tag = checks.auditwheel_show(wheel)
             platform_tags[wheel.name] = tag
-            results += [shown, checks.wheel_contents(wheel)]
+            results.append(shown)
             if "-abi3-" in wheel.name:
                 results.append(checks.abi3_audit(wheel))
         results += [checks.sdist_contents(sdist) for sdist in sdists]

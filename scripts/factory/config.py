@@ -39,12 +39,12 @@ ARCHES = {"x86_64": Arch("x86_64", "amd64"), "aarch64": Arch("aarch64", "arm64")
 
 @dataclass(frozen=True)
 class Image:
-    """One build image, in layers: a Debian suite with its own Python, CPythons compiled
+    """One build image, in layers: a Debian suite with Debian's own Pythons, CPythons compiled
     from Debian's sources ("minor:tag" pairs), and optionally a Rust toolchain."""
 
     suite: str
     arch: Arch
-    debian_python: str
+    debian_pythons: tuple[str, ...]
     cpythons: tuple[str, ...] = ()
     rust: Literal["host", "debian"] | None = None
 
@@ -79,25 +79,30 @@ DISTRIBUTIONS = {
     ),
 }
 
-# CPythons compiled from Debian's source packages ("minor:tag"; 3.10 and 3.12 are not served
-# at all). Compiling them for aarch64 under QEMU would take hours; cross-compiling is to do.
-COMPILED_CPYTHONS = (
-    "3.11:cp311-cp311",
-    "3.13:cp313-cp313",
-    "3.14:cp314-cp314",
-    "3.14:cp314t-cp314t",
-    "3.15:cp315-cp315",
-)
+# CPythons compiled from Debian's source packages ("minor:tag"). 3.10 and 3.12 are not served
+# at all, and the mirror serves no source of 3.14 or 3.15 (their .orig tarballs answer 404).
+COMPILED_CPYTHONS = ("3.11:cp311-cp311", "3.13:cp313-cp313")
 
-# bullseye is the oldest Debian suite served (glibc 2.31): the widest manylinux tag. Rust for
-# aarch64 comes from Debian's packages, and the oldest suite with a Rust new enough for PyO3
-# (1.85) is trixie, so the aarch64 Rust wheels are built there.
-_X86_64 = Image("bullseye", ARCHES["x86_64"], "python3.9", COMPILED_CPYTHONS)
-IMAGES: dict[tuple[str, str], Image] = {
-    ("addlist", "x86_64"): _X86_64,
-    ("addlist", "aarch64"): Image("bullseye", ARCHES["aarch64"], "python3.9"),
-    ("addlist-rs", "x86_64"): replace(_X86_64, rust="host"),
-    ("addlist-rs", "aarch64"): Image("trixie", ARCHES["aarch64"], "python3.13", rust="debian"),
+# Each (distribution, architecture) has images in order of preference: a wheel is built in the
+# first image that holds its interpreter, so the oldest glibc (the widest tag) wins.
+# bullseye is the oldest suite served (glibc 2.31). Debian's own 3.14 and 3.15 exist only in
+# sid (glibc 2.42), and so does a Rust new enough for PyO3 on aarch64 besides trixie's (1.85).
+_BULLSEYE_X86_64 = Image("bullseye", ARCHES["x86_64"], ("python3.9",), COMPILED_CPYTHONS)
+_SID_X86_64 = Image("sid", ARCHES["x86_64"], ("python3.14", "python3.15"))
+_BULLSEYE_AARCH64 = Image("bullseye", ARCHES["aarch64"], ("python3.9",))
+_TRIXIE_AARCH64 = Image("trixie", ARCHES["aarch64"], ("python3.13",))
+_SID_AARCH64 = Image("sid", ARCHES["aarch64"], ("python3.14", "python3.15"))
+IMAGES: dict[tuple[str, str], tuple[Image, ...]] = {
+    ("addlist", "x86_64"): (_BULLSEYE_X86_64, _SID_X86_64),
+    ("addlist", "aarch64"): (_BULLSEYE_AARCH64, _TRIXIE_AARCH64, _SID_AARCH64),
+    ("addlist-rs", "x86_64"): (
+        replace(_BULLSEYE_X86_64, rust="host"),
+        replace(_SID_X86_64, rust="host"),
+    ),
+    ("addlist-rs", "aarch64"): (
+        replace(_TRIXIE_AARCH64, rust="debian"),
+        replace(_SID_AARCH64, rust="debian"),
+    ),
 }
 
 

@@ -196,7 +196,7 @@ def build_image(client: str, image: Image, *, rebuild: bool) -> None:
     cas = [(f"extra-ca/extra-ca-{i}.crt", p.read_bytes()) for i, p in enumerate(extra_ca_files())]
     build_layer(
         client, image, recipe="manylinux.Dockerfile", parent=rootfs, tag=image.base_tag,
-        build_args={"ROOTFS": rootfs, "DEBIAN_PYTHON": image.debian_python},
+        build_args={"ROOTFS": rootfs, "DEBIAN_PYTHONS": " ".join(image.debian_pythons)},
         files=[*requirement_files(), ("extra-ca/.keep", b""), *cas], rebuild=rebuild,
     )  # fmt: skip
     if image.cpythons:

@@ -13,9 +13,10 @@ import shutil
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
-from .config import ROOT, WHEELHOUSE, WORK_DIR, Distribution, pinned_requirements
+from .config import DISTRIBUTIONS, ROOT, WHEELHOUSE, WORK_DIR, Distribution, pinned_requirements
 from .progress import run, say
 from .wheels import PYTEST_SUMMARY, WheelRecord
 
@@ -47,6 +48,35 @@ def build_one(distribution: Distribution, *, abi3: bool) -> WheelRecord:
         arch=platform.machine(),
         identifier="host",
         abi3=abi3,
+        wheel=wheel.name,
+        seconds=seconds,
+        tests=tests,
+        ok=ok,
+        log="(shown above)",
+    )
+
+
+def build_pure(source: Path) -> WheelRecord:
+    """The pure-Python wheel of `addlist` (py3-none-any: the reference implementation, no
+    compiler needed), for platforms with no binary wheel; tested like the others."""
+    distribution = replace(DISTRIBUTIONS["addlist"], implementations="reference")
+    started = time.monotonic()
+    before = set(WHEELHOUSE.glob("*.whl"))
+    run(
+        [
+            sys.executable, "-m", "build", "--wheel", "-C", "wheel.cmake=false",
+            "--outdir", str(WHEELHOUSE), str(source),
+        ]
+    )  # fmt: skip
+    (wheel,) = set(WHEELHOUSE.glob("*.whl")) - before
+    tests, ok = test_in_fresh_venv(distribution, wheel)
+    seconds = time.monotonic() - started
+    say(f"{wheel.name}: {'ok' if ok else 'FAILED'} in {seconds:.0f} s; tests: {tests}")
+    return WheelRecord(
+        distribution=distribution.name,
+        arch="any",
+        identifier="py3-none-any",
+        abi3=False,
         wheel=wheel.name,
         seconds=seconds,
         tests=tests,

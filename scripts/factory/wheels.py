@@ -66,6 +66,16 @@ def local_identifiers(image: Image) -> list[str]:
     return [f"{tag.split('-')[0]}-manylinux_{image.arch.name}" for tag in tags]
 
 
+def plan_local(chosen: tuple[Image, ...]) -> dict[str, Image | None]:
+    """Build identifier -> the image to build it in: the first image that has the interpreter,
+    so the oldest glibc wins. Ordered by Python version."""
+    plan: dict[str, Image | None] = {}
+    for image in chosen:
+        for identifier in local_identifiers(image):
+            plan.setdefault(identifier, image)
+    return dict(sorted(plan.items(), key=lambda item: _version_order(item[0])))
+
+
 def _version_order(tag: str) -> tuple[int, str]:
     """cp39-cp39 < cp311-cp311 < cp314-cp314 < cp314t-cp314t."""
     digits = re.match(r"cp3(\d+)", tag)

@@ -1,0 +1,150 @@
+"""The artifacts a release must hold, derived from the cibuildwheel configuration.
+
+Every wheel is named by the cibuildwheel build identifier it comes from (`cp313-manylinux_x86_64`,
+`cp314t-win_arm64`); a Limited-API wheel by `abi3-<platform>` and the pure-Python wheel by
+`py3-none-any`. The expected set is what `cibuildwheel --print-build-identifiers` gives for
+each platform and distribution, one abi3 wheel per platform and architecture, the pure-Python
+wheel of `addlist`, and both sdists.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.tags import Tag
+from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
+
+ROOT = Path(__file__).resolve().parents[2]
+#: distribution -> its folder (the pyproject.toml whose [tool.cibuildwheel] builds it)
+PACKAGE_DIRS = {"addlist": ROOT, "addlist-rs": ROOT / "rust"}
+PLATFORMS = ("linux", "macos", "windows")
+#: The distribution that also ships a pure-Python wheel (its reference implementation).
+PURE_DISTRIBUTION = "addlist"
+PURE = "py3-none-any"
+SDIST = "sdist"
+#: The interpreter a Limited-API wheel is built with and for (its floor).
+ABI3_FLOOR = "cp39"
+#: A wheel platform tag -> the platform part of a cibuildwheel identifier.
+PLATFORM_TAG = re.compile(
+    r"^(?:(?P<linux>manylinux|musllinux)(?:_\d+_\d+|1|2010|2014)_(?P<linux_arch>.+)"
+    r"|macosx_\d+_\d+_(?P<mac_arch>.+)"
+    r"|win_(?P<win_arch>.+))$"
+)
+
+
+@dataclass(frozen=True, order=True)
+class Slot:
+    """One artifact of a release: a distribution and what it is built for."""
+
+    distribution: str
+    build: str
+
+    def __str__(self) -> str:
+        return f"{self.distribution} {self.build}"
+
+
+def identifier_platform(platform_tag: str) -> str:
+    """`manylinux_2_17_x86_64` -> `manylinux_x86_64`, `macosx_11_0_arm64` -> `macosx_arm64`."""
+    match = PLATFORM_TAG.match(platform_tag)
+    if match is None:
+        msg = f"unknown wheel platform tag {platform_tag!r}"
+        raise ValueError(msg)
+    if match["linux"]:
+        return f"{match['linux']}_{match['linux_arch']}"
+    if match["mac_arch"]:
+        return f"macosx_{match['mac_arch']}"
+    return f"win_{match['win_arch']}"
+
+
+def build_of(tags: Iterable[Tag]) -> str:
+    """The build a wheel's tags come from: an identifier, `abi3-<platform>` or `py3-none-any`."""
+    builds = set()
+    for tag in tags:
+        if tag.abi == "none" and tag.platform == "any":
+            builds.add(PURE)
+        elif tag.abi == "abi3":
+            builds.add(f"abi3-{identifier_platform(tag.platform)}")
+        else:
+            builds.add(f"{tag.abi}-{identifier_platform(tag.platform)}")
+    if len(builds) != 1:
+        msg = f"tags {sorted(map(str, tags))} do not name one build"
+        raise ValueError(msg)
+    return builds.pop()
+
+
+def slot_of(path: Path) -> Slot:
+    """The release slot an artifact fills, from its file name."""
+    if path.name.endswith(".whl"):
+        name, _, _, tags = parse_wheel_filename(path.name)
+        return Slot(canonicalize_name(name), build_of(tags))
+    name, _ = parse_sdist_filename(path.name)
+    return Slot(canonicalize_name(name), SDIST)
+
+
+def build_identifiers(distribution: str, platform: str, archs: str | None = None) -> list[str]:
+    """What cibuildwheel builds for a distribution on a platform, from its configuration."""
+    command = ["cibuildwheel", "--print-build-identifiers", "--platform", platform]
+    if archs:
+        command += ["--archs", archs]
+    command.append(str(PACKAGE_DIRS[distribution].relative_to(ROOT)) or ".")
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        msg = f"`{' '.join(command)}` failed: {done.stderr.strip()}"
+        raise RuntimeError(msg)
+    return done.stdout.split()
+
+
+def expected_slots(platforms: Iterable[str] = PLATFORMS) -> set[Slot]:
+    slots = set()
+    for distribution in PACKAGE_DIRS:
+        slots.add(Slot(distribution, SDIST))
+        for platform in platforms:
+            for identifier in build_identifiers(distribution, platform):
+                slots.add(Slot(distribution, identifier))
+                python, platform_part = identifier.split("-", 1)
+                if python == ABI3_FLOOR:
+                    slots.add(Slot(distribution, f"abi3-{platform_part}"))
+    slots.add(Slot(PURE_DISTRIBUTION, PURE))
+    return slots
+
+
+@dataclass
+class Comparison:
+    found: dict[Slot, list[Path]]
+    missing: list[Slot]
+    unexpected: list[Path]
+    duplicated: dict[Slot, list[Path]]
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.unexpected or self.duplicated)
+
+
+def compare(files: Iterable[Path], expected: set[Slot]) -> Comparison:
+    """Matches the artifacts against the expected set: each slot filled exactly once."""
+    found: dict[Slot, list[Path]] = {}
+    unexpected = []
+    for file in sorted(files):
+        try:
+            slot = slot_of(file)
+        except ValueError:
+            unexpected.append(file)
+            continue
+        if slot in expected:
+            found.setdefault(slot, []).append(file)
+        else:
+            unexpected.append(file)
+    return Comparison(
+        found=found,
+        missing=sorted(expected - set(found)),
+        unexpected=unexpected,
+        duplicated={slot: paths for slot, paths in found.items() if len(paths) > 1},
+    )
+
+
+def artifacts(folder: Path) -> list[Path]:
+    return sorted([*folder.glob("*.whl"), *folder.glob("*.tar.gz")])
