@@ -32,7 +32,14 @@ ABI3_ENV = {
     "rust": {"MATURIN_PEP517_ARGS": "--features abi3"},
 }
 SOURCE_DIR = {"c": ROOT, "rust": ROOT / "rust"}
-ENTRY_POINTS = ["scripts/test", "scripts/build-wheels", "scripts/build-images", "scripts/bench"]
+ENTRY_POINTS = [
+    "scripts/test",
+    "scripts/build-wheels",
+    "scripts/build-images",
+    "scripts/bench",
+    "scripts/rehearse-release",
+    "scripts/install-rust",
+]
 #: The wheel factory is a package in scripts/ (python -m factory).
 FACTORY_ENV = {"PYTHONPATH": str(ROOT / "scripts")}
 
@@ -66,6 +73,14 @@ def lint(session: nox.Session) -> None:
     session.run("clang-format", "--dry-run", "--Werror", "src/addlist/_core.c")
     session.run("validate-pyproject", "pyproject.toml", "rust/pyproject.toml")
     session.run("repo-review", ".")
+    # The GitHub workflows: GitHub's JSON schemas, and zizmor's security audits (offline: the
+    # audits that ask GitHub's API cannot run here). actionlint cannot be installed here.
+    workflows = sorted(str(p) for p in (ROOT / ".github" / "workflows").glob("*.yml"))
+    session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
+    session.run(
+        "check-jsonschema", "--builtin-schema", "vendor.dependabot", ".github/dependabot.yml"
+    )
+    session.run("zizmor", "--offline", "--pedantic", ".github/")
     session.run("python", "scripts/check_pins.py")
     shell_scripts = ["scripts/lib.sh", ".ci/run", *ENTRY_POINTS]
     session.run("shellcheck", "--external-sources", *shell_scripts)
@@ -84,7 +99,7 @@ def tests(session: nox.Session) -> None:
 
     Extra arguments go to pytest, e.g. `nox -s tests -- -k safety -x`.
     """
-    install_groups(session, "build", "test", "release")
+    install_groups(session, "build", "test", "pipeline")
     session.run(
         "python", "-m", "pip", "install", "--no-build-isolation", "--force-reinstall",
         "--no-deps", ".", "./rust", env=CARGO_ENV,
@@ -130,6 +145,16 @@ def wheels(session: nox.Session) -> None:
     """
     install_groups(session, "build", "release")
     session.run("python", "-m", "factory", "wheels", *session.posargs, env=FACTORY_ENV)
+
+
+@nox.session(default=False)
+def rehearsal(session: nox.Session) -> None:
+    """The local release rehearsal: wheelhouse/ through a real package index into containers.
+
+    Arguments go to `python -m release rehearse`, e.g. `nox -s rehearsal -- --arch x86_64`.
+    """
+    install_groups(session, "rehearsal")
+    session.run("python", "-m", "release", "rehearse", *session.posargs, env=FACTORY_ENV)
 
 
 if __name__ == "__main__":

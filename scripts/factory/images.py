@@ -135,7 +135,7 @@ def build_rootfs(client: str, suite: str, arch: Arch, *, rebuild: bool) -> str:
 
 def build_layer(
     client: str,
-    image: Image,
+    arch: Arch,
     *,
     recipe: str,
     parent: str,
@@ -173,7 +173,7 @@ def build_layer(
             tag=tag,
             dockerfile=recipe_file,
             context=context,
-            arch=image.arch,
+            arch=arch,
             label=label,
             build_args={"BASE": parent, **build_args},
         )
@@ -195,14 +195,14 @@ def build_image(client: str, image: Image, *, rebuild: bool) -> None:
     rootfs = build_rootfs(client, image.suite, image.arch, rebuild=rebuild)
     cas = [(f"extra-ca/extra-ca-{i}.crt", p.read_bytes()) for i, p in enumerate(extra_ca_files())]
     build_layer(
-        client, image, recipe="manylinux.Dockerfile", parent=rootfs, tag=image.base_tag,
+        client, image.arch, recipe="manylinux.Dockerfile", parent=rootfs, tag=image.base_tag,
         build_args={"ROOTFS": rootfs, "DEBIAN_PYTHONS": " ".join(image.debian_pythons)},
         files=[*requirement_files(), ("extra-ca/.keep", b""), *cas], rebuild=rebuild,
     )  # fmt: skip
     if image.cpythons:
         script = (DOCKER_DIR / "build-cpython.sh").read_bytes()
         build_layer(
-            client, image, recipe="cpython.Dockerfile", parent=image.base_tag,
+            client, image.arch, recipe="cpython.Dockerfile", parent=image.base_tag,
             tag=image.python_tag, build_args={"CPYTHONS": " ".join(image.cpythons)},
             files=[*requirement_files(), ("build-cpython.sh", script)], rebuild=rebuild,
         )  # fmt: skip
@@ -210,13 +210,13 @@ def build_image(client: str, image: Image, *, rebuild: bool) -> None:
         run(["docker", "tag", image.base_tag, image.python_tag])
     if image.rust == "host":
         build_layer(
-            client, image, recipe="rust-from-host.Dockerfile", parent=image.python_tag,
+            client, image.arch, recipe="rust-from-host.Dockerfile", parent=image.python_tag,
             tag=image.tag, build_args={}, files=[], toolchain=host_rust_sysroot(),
             rebuild=rebuild,
         )  # fmt: skip
     elif image.rust == "debian":
         build_layer(
-            client, image, recipe="rust-from-debian.Dockerfile", parent=image.python_tag,
+            client, image.arch, recipe="rust-from-debian.Dockerfile", parent=image.python_tag,
             tag=image.tag, build_args={}, files=[], rebuild=rebuild,
         )  # fmt: skip
 

@@ -56,19 +56,19 @@ def build_one(distribution: Distribution, *, abi3: bool) -> WheelRecord:
     )
 
 
-def build_pure(source: Path) -> WheelRecord:
+def build_pure(source: Path, outdir: Path = WHEELHOUSE) -> WheelRecord:
     """The pure-Python wheel of `addlist` (py3-none-any: the reference implementation, no
     compiler needed), for platforms with no binary wheel; tested like the others."""
     distribution = replace(DISTRIBUTIONS["addlist"], implementations="reference")
     started = time.monotonic()
-    before = set(WHEELHOUSE.glob("*.whl"))
+    before = set(outdir.glob("*.whl"))
     run(
         [
             sys.executable, "-m", "build", "--wheel", "-C", "wheel.cmake=false",
-            "--outdir", str(WHEELHOUSE), str(source),
+            "--outdir", str(outdir), str(source),
         ]
     )  # fmt: skip
-    (wheel,) = set(WHEELHOUSE.glob("*.whl")) - before
+    (wheel,) = set(outdir.glob("*.whl")) - before
     tests, ok = test_in_fresh_venv(distribution, wheel)
     seconds = time.monotonic() - started
     say(f"{wheel.name}: {'ok' if ok else 'FAILED'} in {seconds:.0f} s; tests: {tests}")

@@ -168,14 +168,16 @@ def build_one(
     )
 
 
-def build_sdists(source: Path, distributions: list[Distribution]) -> list[Path]:
+def build_sdists(
+    source: Path, distributions: list[Distribution], outdir: Path = WHEELHOUSE
+) -> list[Path]:
     """The source distributions, built with the pinned `build` frontend."""
     made = []
     for distribution in distributions:
         package = source / distribution.package_dir.relative_to(ROOT)
-        before = set(WHEELHOUSE.glob("*.tar.gz"))
-        run(["python", "-m", "build", "--sdist", "--outdir", str(WHEELHOUSE), str(package)])
-        (sdist,) = set(WHEELHOUSE.glob("*.tar.gz")) - before
+        before = set(outdir.glob("*.tar.gz"))
+        run(["python", "-m", "build", "--sdist", "--outdir", str(outdir), str(package)])
+        (sdist,) = set(outdir.glob("*.tar.gz")) - before
         made.append(sdist)
     return made
 

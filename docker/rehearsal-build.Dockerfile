@@ -1,0 +1,9 @@
+# The rehearsal's source build: Debian's CPython with its headers, a C compiler and Debian's
+# Rust (trixie's 1.85 is the oldest that PyO3 accepts), to install both sdists with no wheel.
+ARG BASE
+FROM ${BASE}
+ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
+RUN apt-get -o Acquire::Check-Valid-Until=false update \
+ && apt-get install -y --no-install-recommends \
+      python3 python3-venv python3-dev build-essential rustc cargo \
+ && rm -rf /var/lib/apt/lists/*

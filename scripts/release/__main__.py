@@ -1,0 +1,117 @@
+"""`python -m release wheels|sources|gate|index|rehearse`: the steps of the release workflow
+(.github/workflows/release.yml) and the local release rehearsal (scripts/rehearse-release)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from packaging.version import InvalidVersion, Version
+
+from factory.config import DISTRIBUTIONS
+from factory.native import build_pure
+from factory.progress import FactoryError, fail, say, step
+from factory.wheels import build_sdists
+
+from . import gate, rehearsal
+from .wheelset import ABI3_FLOOR, PACKAGE_DIRS, PLATFORMS, ROOT, artifacts
+
+
+def run_wheels(args: argparse.Namespace) -> bool:
+    """cibuildwheel for one distribution, platform and architecture: every version-specific
+    wheel of the configuration, then the Limited-API wheel, built with the oldest CPython."""
+    package = str(PACKAGE_DIRS[args.dist].relative_to(ROOT)) or "."
+    command = ["cibuildwheel", "--platform", args.platform, "--output-dir", args.output_dir]
+    base = {**os.environ, "CIBW_ARCHS": args.arch}
+    abi3 = {**base, "CIBW_BUILD": f"{ABI3_FLOOR}-*", **DISTRIBUTIONS[args.dist].abi3_environment}
+    for title, env in (("version-specific wheels", base), ("the abi3 wheel", abi3)):
+        with step(f"{args.dist} {args.platform} {args.arch}: {title}"):
+            if subprocess.run([*command, package], cwd=ROOT, env=env, check=False).returncode:
+                return False
+    return True
+
+
+def run_sources(args: argparse.Namespace) -> bool:
+    """Both sdists, and the pure-Python wheel of addlist, tested in a fresh environment."""
+    outdir = Path(args.output_dir).resolve()
+    outdir.mkdir(parents=True, exist_ok=True)
+    build_sdists(ROOT, list(DISTRIBUTIONS.values()), outdir)
+    return build_pure(ROOT, outdir).ok
+
+
+def run_gate(args: argparse.Namespace) -> bool:
+    files = artifacts(Path(args.folder))
+    version = Version(args.version) if args.version else None
+    platforms = tuple(args.platforms.split(","))
+    result = gate.gate(files, platforms, version)
+    summary = gate.matrix_markdown(result)
+    print(summary)
+    if args.summary:
+        with Path(args.summary).open("a") as file:
+            file.write(summary + "\n")
+    for slot in result.comparison.missing:
+        say(f"missing: {slot}")
+    for path in result.comparison.unexpected:
+        say(f"unexpected: {path.name}")
+    return result.ok
+
+
+def run_index(args: argparse.Namespace) -> bool:
+    """pypi for a release tag, testpypi for a pre-release (v1.0.0rc1) or anything else."""
+    try:
+        version = Version(args.ref.removeprefix("v"))
+    except InvalidVersion:
+        print("testpypi")
+        return True
+    print("testpypi" if version.is_prerelease or version.is_devrelease else "pypi")
+    return True
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m release", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    wheels = commands.add_parser("wheels", help=run_wheels.__doc__)
+    wheels.add_argument("--dist", choices=sorted(PACKAGE_DIRS), required=True)
+    wheels.add_argument("--platform", choices=PLATFORMS, required=True)
+    wheels.add_argument("--arch", required=True, help="one cibuildwheel architecture")
+    wheels.add_argument("--output-dir", default="wheelhouse")
+    wheels.set_defaults(run=run_wheels)
+
+    sources = commands.add_parser("sources", help=run_sources.__doc__)
+    sources.add_argument("output_dir")
+    sources.set_defaults(run=run_sources)
+
+    gate_parser = commands.add_parser("gate", help=gate.__doc__)
+    gate_parser.add_argument("folder", help="the folder with every wheel and sdist")
+    gate_parser.add_argument("--version", help="the version every artifact must have")
+    gate_parser.add_argument(
+        "--platforms", default=",".join(PLATFORMS), help="expected platforms (%(default)s)"
+    )
+    gate_parser.add_argument("--summary", help="append the wheel matrix (Markdown) to this file")
+    gate_parser.set_defaults(run=run_gate)
+
+    index = commands.add_parser("index", help=run_index.__doc__)
+    index.add_argument("ref", help="the tag, e.g. v1.2.0")
+    index.set_defaults(run=run_index)
+
+    rehearse = commands.add_parser("rehearse", help=rehearsal.__doc__)
+    rehearsal.add_arguments(rehearse)
+    rehearse.set_defaults(run=rehearsal.rehearse)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    try:
+        return 0 if args.run(args) else 1
+    except FactoryError as error:
+        fail(str(error))
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

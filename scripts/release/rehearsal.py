@@ -1,0 +1,401 @@
+"""The local release rehearsal: the main job's wheelhouse/ is uploaded with twine to a real
+package index on localhost (pypiserver, with passwords), then installed with pip from that
+index in clean containers of several Debian suites, on x86_64 and aarch64, and tested there.
+
+Each container gets its suite's own CPython. pip installs binary wheels only, and the wheel it
+picks must be the one that the interpreter's tags rank first among the uploaded files (none,
+where no uploaded wheel fits: then the install must fail). One container builds both
+distributions from their sdists with no wheels of ours allowed; an i386 container, for which no
+binary wheel exists, must get the pure-Python wheel of addlist. Uploading the same release a
+second time, and uploading with a wrong password, must both be refused by the index.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from packaging.utils import canonicalize_name, parse_wheel_filename
+
+from factory import host, images
+from factory.config import ARCHES, ROOT, WHEELHOUSE, WORK_DIR, Arch, pinned_requirements
+from factory.progress import FactoryError, say, step
+
+from .wheelset import artifacts
+
+REHEARSAL_DIR = WORK_DIR.parent / "rehearsal"
+I386 = Arch("i686", "i386")
+#: Debian suites whose own CPython installs and tests the release, on each architecture.
+SUITES = ("bullseye", "bookworm", "trixie", "sid")
+USER = "rehearsal"
+CA_IN_CONTAINER = "/etc/ssl/certs/rehearsal-extra-ca.pem"
+#: Printed by the container script: the interpreter's tags in pip's order of preference.
+TAGS_SCRIPT = (
+    "from pip._vendor.packaging.tags import sys_tags; print('\\n'.join(map(str, sys_tags())))"
+)
+
+
+@dataclass
+class Case:
+    """One container: a suite on an architecture, installing either wheels or sdists."""
+
+    suite: str
+    arch: Arch
+    mode: str  # "wheels" (binary only) or "sdist" (no wheels of ours)
+
+    @property
+    def name(self) -> str:
+        return f"{self.suite}-{self.arch.debian}-{self.mode}"
+
+    @property
+    def image(self) -> str:
+        recipe = "build" if self.mode == "sdist" else "python"
+        return f"addlist/rehearsal:{self.suite}-{self.arch.debian}-{recipe}"
+
+
+@dataclass
+class Outcome:
+    case: str
+    python: str = "?"
+    glibc: str = "?"
+    picked: dict[str, str] = field(default_factory=dict)
+    expected: dict[str, str] = field(default_factory=dict)
+    tests: str = "not run"
+    seconds: float = 0.0
+    ok: bool = False
+    problems: list[str] = field(default_factory=list)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--from", dest="source", default=str(WHEELHOUSE), help="the release (%(default)s)"
+    )
+    parser.add_argument(
+        "--arch", default="x86_64,aarch64", help="architectures to install on (%(default)s)"
+    )
+    parser.add_argument("--suites", default=",".join(SUITES), help="Debian suites (%(default)s)")
+
+
+def cases(arches: list[str], suites: list[str]) -> list[Case]:
+    chosen = [Case(s, ARCHES[a], "wheels") for a in arches for s in suites]
+    if "x86_64" in arches:
+        # No binary wheel exists for i386: pip must take the pure-Python wheel of addlist.
+        chosen.append(Case("bullseye", I386, "wheels"))
+        chosen.append(Case("trixie", ARCHES["x86_64"], "sdist"))
+    return chosen
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class PackageIndex:
+    """pypiserver on 127.0.0.1 with one user: uploads, listings and downloads need the password."""
+
+    def __init__(self, folder: Path) -> None:
+        from passlib.apache import HtpasswdFile  # noqa: PLC0415 (only the rehearsal needs it)
+
+        self.folder = folder / "packages"
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True)
+        self.password = secrets.token_urlsafe(16)
+        htpasswd = HtpasswdFile(str(folder / "htpasswd"), new=True)
+        htpasswd.set_password(USER, self.password)
+        htpasswd.save()
+        self.port = free_port()
+        self.log = (folder / "pypiserver.log").open("w")
+        self.process = subprocess.Popen(
+            [
+                sys.executable, "-m", "pypiserver", "run", "--host", "127.0.0.1",
+                "--port", str(self.port), "--passwords", str(folder / "htpasswd"),
+                "--authenticate", "update,download,list", "--hash-algo", "sha256",
+                str(self.folder),
+            ],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        for _ in range(50):
+            if self._answers():
+                return
+            time.sleep(0.2)
+        self.close()
+        msg = f"pypiserver did not start: see {folder / 'pypiserver.log'}"
+        raise FactoryError(msg)
+
+    def _answers(self) -> bool:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=1)
+        except OSError:
+            return False
+        return True
+
+    @property
+    def upload_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def simple_url(self) -> str:
+        return f"http://{USER}:{self.password}@127.0.0.1:{self.port}/simple/"
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        self.log.close()
+
+
+def twine_upload(index: PackageIndex, files: list[Path], password: str) -> tuple[int, str]:
+    done = subprocess.run(
+        [
+            "twine", "upload", "--non-interactive", "--disable-progress-bar",
+            "--repository-url", index.upload_url, "--username", USER, "--password", password,
+            *map(str, files),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+    return done.returncode, (done.stdout + done.stderr).strip()
+
+
+def upload_checks(index: PackageIndex, files: list[Path]) -> list[dict[str, Any]]:
+    """The upload, then the two uploads the index must refuse."""
+    results = []
+    code, text = twine_upload(index, files, secrets.token_urlsafe(8))
+    results.append(
+        {
+            "what": "upload with a wrong password",
+            "expected": "refused",
+            "ok": code != 0 and "403" in text,
+            "detail": text.splitlines()[-1] if text else "",
+        }
+    )
+    code, text = twine_upload(index, files, index.password)
+    results.append(
+        {
+            "what": f"upload of {len(files)} files",
+            "expected": "accepted",
+            "ok": code == 0,
+            "detail": text.splitlines()[-1] if text else "",
+        }
+    )
+    code, text = twine_upload(index, files[:1], index.password)
+    results.append(
+        {
+            "what": f"second upload of {files[0].name}",
+            "expected": "refused",
+            "ok": code != 0 and "409" in text,
+            "detail": text.splitlines()[-1] if text else "",
+        }
+    )
+    for result in results:
+        say(f"{result['what']}: {'as expected' if result['ok'] else 'WRONG'} ({result['detail']})")
+    return results
+
+
+def build_images(cases_: list[Case]) -> None:
+    client = host.build_client()
+    for case in cases_:
+        host.ensure_emulation(case.arch, os.uname().machine)
+        rootfs = images.build_rootfs(client, case.suite, case.arch, rebuild=False)
+        recipe = "rehearsal-build.Dockerfile" if case.mode == "sdist" else "rehearsal.Dockerfile"
+        images.build_layer(
+            client, case.arch, recipe=recipe, parent=rootfs, tag=case.image, build_args={},
+            files=[], rebuild=False,
+        )  # fmt: skip
+
+
+def best_wheel(tags: list[str], wheels: list[Path], distribution: str) -> str:
+    """The uploaded wheel of `distribution` that pip should pick for these tags, or "none"."""
+    rank = {tag: position for position, tag in enumerate(tags)}
+    best: tuple[int, str] | None = None
+    for wheel in wheels:
+        name, _, _, wheel_tags = parse_wheel_filename(wheel.name)
+        if canonicalize_name(name) != distribution:
+            continue
+        positions = [rank[str(tag)] for tag in wheel_tags if str(tag) in rank]
+        if positions and (best is None or min(positions) < best[0]):
+            best = (min(positions), wheel.name)
+    return best[1] if best else "none"
+
+
+def container_script(case: Case, index: PackageIndex, version: str) -> str:
+    """What runs in the container: a venv, pip's tags, the install, then the test suite."""
+    only = "--only-binary :all:" if case.mode == "wheels" else "--no-binary addlist,addlist-rs"
+    return f"""
+set -u
+python3 -m venv /venv && . /venv/bin/activate
+echo "PYTHON $(python -c 'import platform; print(platform.python_version())')"
+echo "GLIBC $(ldd --version | head -n1 | awk '{{print $NF}}')"
+python -c "{TAGS_SCRIPT}" | sed 's/^/TAG /'
+export PIP_INDEX_URL={index.simple_url} PIP_DISABLE_PIP_VERSION_CHECK=1
+for dist in addlist addlist-rs; do
+  rm -rf /picked && mkdir /picked
+  if pip download --quiet --no-deps {only} --dest /picked "$dist==={version}"; then
+    echo "PICKED $dist $(ls /picked)"
+    pip install --quiet --no-deps /picked/* || echo "INSTALL-FAILED $dist"
+  else
+    echo "PICKED $dist none"
+  fi
+done
+pip install --quiet --only-binary :all: -r /rehearsal/requirements.txt || echo "TEST-DEPS-FAILED"
+cp -r /rehearsal/tests /rehearsal/pyproject.toml /tmp/ && cd /tmp
+impl=reference
+python -c 'import addlist._core' 2>/dev/null && impl=c,$impl
+python -c 'import addlist_rs' 2>/dev/null && impl=$impl,rust
+echo "IMPLEMENTATIONS $impl"
+python -m addlist | sed 's/^/REPORT /'
+python -m pytest tests -p no:cacheprovider -q --implementations=$impl 2>&1 | tail -n 15
+echo "PYTEST-EXIT ${{PIPESTATUS[0]}}"
+"""
+
+
+def run_case(case: Case, index: PackageIndex, wheels: list[Path], version: str) -> Outcome:
+    outcome = Outcome(case.name)
+    started = time.monotonic()
+    mounts = [
+        f"--volume={REHEARSAL_DIR / 'requirements.txt'}:/rehearsal/requirements.txt:ro",
+        f"--volume={ROOT / 'tests'}:/rehearsal/tests:ro",
+        f"--volume={ROOT / 'pyproject.toml'}:/rehearsal/pyproject.toml:ro",
+    ]
+    env = []
+    for ca in images.extra_ca_files():  # a proxy's CA, for the test tools fetched from PyPI
+        mounts.append(f"--volume={ca}:{CA_IN_CONTAINER}:ro")
+        env += [
+            "--env",
+            f"PIP_CERT={CA_IN_CONTAINER}",
+            "--env",
+            f"CARGO_HTTP_CAINFO={CA_IN_CONTAINER}",
+        ]
+    log_path = REHEARSAL_DIR / "logs" / f"{case.name}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    say(f"{case.name}: installing and testing (log: {log_path})")
+    done = subprocess.run(
+        [
+            "docker", "run", "--rm", "--network=host", f"--platform={case.arch.platform}",
+            *mounts, *env, case.image, "bash", "-c", container_script(case, index, version),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+    text = done.stdout + done.stderr
+    log_path.write_text(text.replace(index.password, "***"))
+    lines = text.splitlines()
+    tags = [line[4:] for line in lines if line.startswith("TAG ")]
+    for line in lines:
+        key, _, value = line.partition(" ")
+        if key == "PYTHON":
+            outcome.python = value
+        elif key == "GLIBC":
+            outcome.glibc = value
+        elif key == "PICKED":
+            dist, _, picked = value.partition(" ")
+            outcome.picked[dist] = picked
+        elif key in {"INSTALL-FAILED", "TEST-DEPS-FAILED"}:
+            outcome.problems.append(line)
+    for dist in ("addlist", "addlist-rs"):
+        if case.mode == "sdist":
+            outcome.expected[dist] = f"{dist.replace('-', '_')}-{version}.tar.gz"
+        else:
+            outcome.expected[dist] = best_wheel(tags, wheels, dist)
+        if outcome.picked.get(dist) != outcome.expected[dist]:
+            outcome.problems.append(
+                f"{dist}: pip picked {outcome.picked.get(dist)}, expected {outcome.expected[dist]}"
+            )
+    summaries = [line for line in lines if " passed" in line or " failed" in line]
+    outcome.tests = summaries[-1].strip("= ") if summaries else "no test summary"
+    if "PYTEST-EXIT 0" not in lines:
+        outcome.problems.append("the test suite failed")
+    if not tags:
+        outcome.problems.append("the container did not run (see its log)")
+    outcome.seconds = time.monotonic() - started
+    outcome.ok = not outcome.problems
+    verdict = "ok" if outcome.ok else "FAILED: " + "; ".join(outcome.problems)
+    say(f"{case.name}: {verdict} in {outcome.seconds:.0f} s; tests: {outcome.tests}")
+    return outcome
+
+
+def markdown(uploads: list[dict[str, Any]], outcomes: list[Outcome], seconds: float) -> str:
+    lines = [
+        "# Release rehearsal",
+        "",
+        "| upload | expected | result | index said |",
+        "|---|---|---|---|",
+    ]
+    for upload in uploads:
+        result = "✅" if upload["ok"] else "❌"
+        lines.append(f"| {upload['what']} | {upload['expected']} | {result} | {upload['detail']} |")
+    lines += [
+        "",
+        "| container | CPython | glibc | addlist: pip picked | addlist-rs: pip picked | tests | result |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for o in outcomes:
+        picks = [
+            f"`{o.picked.get(d, '?')}`"
+            + ("" if o.picked.get(d) == o.expected[d] else f" (expected `{o.expected[d]}`)")
+            for d in ("addlist", "addlist-rs")
+        ]
+        result = "✅" if o.ok else "❌ " + "; ".join(o.problems)
+        lines.append(
+            f"| {o.case} | {o.python} | {o.glibc} | {picks[0]} | {picks[1]} | {o.tests} | {result} |"
+        )
+    lines += ["", f"Total time: {seconds / 60:.1f} min.", ""]
+    return "\n".join(lines)
+
+
+def rehearse(args: argparse.Namespace) -> bool:
+    started = time.monotonic()
+    source = Path(args.source)
+    files = artifacts(source)
+    wheels = [f for f in files if f.name.endswith(".whl")]
+    if not wheels:
+        msg = f"no wheels in {source}: run the main job first (scripts/build-wheels)"
+        raise FactoryError(msg)
+    versions = {f.name.split("-")[1] for f in files}
+    if len(versions) != 1:
+        msg = f"{source} holds several versions {sorted(versions)}: rehearse one release"
+        raise FactoryError(msg)
+    version = versions.pop()
+    if not host.docker_available():
+        msg = "the rehearsal installs in containers: it needs Docker (`apt-get install docker.io`)"
+        raise FactoryError(msg)
+    REHEARSAL_DIR.mkdir(parents=True, exist_ok=True)
+    requirements = "\n".join(pinned_requirements("test")) + "\n"
+    (REHEARSAL_DIR / "requirements.txt").write_text(requirements)
+    chosen = cases(args.arch.split(","), args.suites.split(","))
+    with step(f"Images for {len(chosen)} containers"):
+        build_images(chosen)
+    index = PackageIndex(REHEARSAL_DIR)
+    try:
+        with step(f"Upload of {len(files)} files to the index on 127.0.0.1:{index.port}"):
+            uploads = upload_checks(index, files)
+        outcomes = [run_case(case, index, wheels, version) for case in chosen]
+    finally:
+        index.close()
+    seconds = time.monotonic() - started
+    text = markdown(uploads, outcomes, seconds)
+    (REHEARSAL_DIR / "report.md").write_text(text)
+    document = {
+        "version": version,
+        "uploads": uploads,
+        "containers": [asdict(o) for o in outcomes],
+        "total_seconds": round(seconds),
+    }
+    (REHEARSAL_DIR / "report.json").write_text(json.dumps(document, indent=2) + "\n")
+    print(text)
+    say(f"report: {REHEARSAL_DIR / 'report.md'} and report.json")
+    return all(u["ok"] for u in uploads) and all(o.ok for o in outcomes)
