@@ -23,20 +23,26 @@ MODULES: dict[str, tuple[str, str]] = {
     "c": ("addlist._core", "pip install .  (needs a C compiler)"),
     "rust": ("addlist_rs._core", "pip install ./rust  (needs cargo)"),
     "reference": ("addlist._reference", "pip install .  (it ships in the addlist package)"),
+    # The addlist package as its pure-Python wheel installs it: no compiled module at all.
+    "pure": ("addlist", "pip install addlist-<version>-py3-none-any.whl"),
 }
+#: What runs when --implementations is not given: everything a source checkout builds.
+DEFAULT_IMPLEMENTATIONS = "c,rust,reference"
 #: name -> package, distribution, has a pure-Python fallback
 PACKAGING: dict[str, tuple[str | None, str | None, bool]] = {
     "c": ("addlist", "addlist", True),
     "rust": ("addlist_rs", "addlist-rs", False),
     "reference": (None, None, False),
+    "pure": ("addlist", "addlist", False),
 }
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--implementations",
-        default=",".join(MODULES),
-        help="comma-separated implementations to test, from: %(default)s",
+        default=DEFAULT_IMPLEMENTATIONS,
+        help=f"comma-separated implementations to test, from: {', '.join(MODULES)} "
+        "(default: %(default)s)",
     )
 
 
@@ -60,7 +66,13 @@ def load(name: str) -> Implementation:
             f"--implementations."
         )
         raise pytest.UsageError(msg) from error
-    return Implementation(name, module, *PACKAGING[name])
+    if name == "pure" and module.COMPILED_MODULE_ERROR is None:
+        msg = (
+            "the 'pure' implementation was asked for, but this addlist has its compiled "
+            "module: install the pure-Python wheel (py3-none-any) to test it"
+        )
+        raise pytest.UsageError(msg)
+    return Implementation(name, module, *PACKAGING[name], compiled=name != "pure")
 
 
 def pytest_configure(config: pytest.Config) -> None:

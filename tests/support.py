@@ -21,6 +21,8 @@ class Implementation:
     distribution: str | None
     #: Whether the package falls back to pure Python when this module cannot be imported.
     has_fallback: bool
+    #: False for the package installed from its pure-Python wheel: no extension module.
+    compiled: bool = True
 
     @property
     def add(self) -> Callable[[Iterable[Any]], int]:

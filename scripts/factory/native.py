@@ -59,7 +59,7 @@ def build_one(distribution: Distribution, *, abi3: bool) -> WheelRecord:
 def build_pure(source: Path, outdir: Path = WHEELHOUSE) -> WheelRecord:
     """The pure-Python wheel of `addlist` (py3-none-any: the reference implementation, no
     compiler needed), for platforms with no binary wheel; tested like the others."""
-    distribution = replace(DISTRIBUTIONS["addlist"], implementations="reference")
+    distribution = replace(DISTRIBUTIONS["addlist"], implementations="pure,reference")
     started = time.monotonic()
     before = set(outdir.glob("*.whl"))
     run(

@@ -253,7 +253,8 @@ done
 pip install --quiet --only-binary :all: -r /rehearsal/requirements.txt || echo "TEST-DEPS-FAILED"
 cp -r /rehearsal/tests /rehearsal/pyproject.toml /tmp/ && cd /tmp
 impl=reference
-python -c 'import addlist._core' 2>/dev/null && impl=c,$impl
+if python -c 'import addlist._core' 2>/dev/null; then impl=c,$impl
+elif python -c 'import addlist' 2>/dev/null; then impl=pure,$impl; fi
 python -c 'import addlist_rs' 2>/dev/null && impl=$impl,rust
 echo "IMPLEMENTATIONS $impl"
 python -m addlist | sed 's/^/REPORT /'
