@@ -40,20 +40,7 @@ def build_one(distribution: Distribution, *, abi3: bool) -> WheelRecord:
     before = set(WHEELHOUSE.glob("*.whl"))
     run(["auditwheel", "repair", "--wheel-dir", str(WHEELHOUSE), str(built)])
     (wheel,) = set(WHEELHOUSE.glob("*.whl")) - before
-    tests, ok = test_in_fresh_venv(distribution, wheel)
-    seconds = time.monotonic() - started
-    say(f"{wheel.name}: {'ok' if ok else 'FAILED'} in {seconds:.0f} s; tests: {tests}")
-    return WheelRecord(
-        distribution=distribution.name,
-        arch=platform.machine(),
-        identifier="host",
-        abi3=abi3,
-        wheel=wheel.name,
-        seconds=seconds,
-        tests=tests,
-        ok=ok,
-        log="(shown above)",
-    )
+    return tested_record(distribution, wheel, started, platform.machine(), "host", abi3=abi3)
 
 
 def build_pure(source: Path, outdir: Path = WHEELHOUSE) -> WheelRecord:
@@ -69,14 +56,27 @@ def build_pure(source: Path, outdir: Path = WHEELHOUSE) -> WheelRecord:
         ]
     )  # fmt: skip
     (wheel,) = set(outdir.glob("*.whl")) - before
+    return tested_record(distribution, wheel, started, "any", "py3-none-any", abi3=False)
+
+
+def tested_record(
+    distribution: Distribution,
+    wheel: Path,
+    started: float,
+    arch: str,
+    identifier: str,
+    *,
+    abi3: bool,
+) -> WheelRecord:
+    """Tests a host-built wheel in a fresh environment and records the outcome."""
     tests, ok = test_in_fresh_venv(distribution, wheel)
     seconds = time.monotonic() - started
     say(f"{wheel.name}: {'ok' if ok else 'FAILED'} in {seconds:.0f} s; tests: {tests}")
     return WheelRecord(
         distribution=distribution.name,
-        arch="any",
-        identifier="py3-none-any",
-        abi3=False,
+        arch=arch,
+        identifier=identifier,
+        abi3=abi3,
         wheel=wheel.name,
         seconds=seconds,
         tests=tests,
