@@ -27,11 +27,12 @@ class Arch:
     """A CPU architecture, by the names each tool knows it by."""
 
     name: str  # cibuildwheel, auditwheel and wheel tags: x86_64, aarch64
-    debian: str  # debootstrap and OCI platforms: amd64, arm64
+    debian: str  # debootstrap, and OCI platforms unless `oci` says otherwise: amd64, arm64
+    oci: str = ""  # where the OCI name differs from Debian's: 386 for i386
 
     @property
     def platform(self) -> str:
-        return f"linux/{self.debian}"
+        return f"linux/{self.oci or self.debian}"
 
 
 ARCHES = {"x86_64": Arch("x86_64", "amd64"), "aarch64": Arch("aarch64", "arm64")}

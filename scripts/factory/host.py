@@ -14,6 +14,8 @@ from .progress import FactoryError, run, say
 BINFMT = Path("/proc/sys/fs/binfmt_misc")
 #: The interpreter name binfmt_misc registers for each foreign architecture.
 QEMU_BINFMT = {"aarch64": "qemu-aarch64", "x86_64": "qemu-x86_64"}
+#: (architecture, host) pairs whose programs the host's CPU runs itself: i386 on x86_64.
+RUNS_NATIVELY = {("i686", "x86_64")}
 
 
 def docker_available() -> bool:
@@ -78,7 +80,7 @@ def build_client() -> str:
 
 def ensure_emulation(arch: Arch, host_machine: str) -> None:
     """Registers QEMU for `arch` through binfmt_misc if it is foreign to this host."""
-    if arch.name == host_machine:
+    if arch.name == host_machine or (arch.name, host_machine) in RUNS_NATIVELY:
         return
     entry = BINFMT / QEMU_BINFMT[arch.name]
     if not (BINFMT / "register").exists():

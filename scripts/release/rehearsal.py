@@ -35,7 +35,7 @@ from factory.progress import FactoryError, say, step
 from .wheelset import artifacts
 
 REHEARSAL_DIR = WORK_DIR.parent / "rehearsal"
-I386 = Arch("i686", "i386")
+I386 = Arch("i686", "i386", oci="386")
 #: Debian suites whose own CPython installs and tests the release, on each architecture.
 SUITES = ("bullseye", "bookworm", "trixie", "sid")
 USER = "rehearsal"
