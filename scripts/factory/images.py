@@ -206,6 +206,11 @@ def build_image(client: str, image: Image, *, rebuild: bool) -> None:
             tag=image.python_tag, build_args={"CPYTHONS": " ".join(image.cpythons)},
             files=[*requirement_files(), ("build-cpython.sh", script)], rebuild=rebuild,
         )  # fmt: skip
+    elif "python3.9" not in image.debian_pythons:
+        build_layer(
+            client, image.arch, recipe="cibuildwheel-shim.Dockerfile", parent=image.base_tag,
+            tag=image.python_tag, build_args={}, files=[], rebuild=rebuild,
+        )  # fmt: skip
     else:
         run(["docker", "tag", image.base_tag, image.python_tag])
     if image.rust == "host":

@@ -23,6 +23,11 @@ PYTEST_SUMMARY = re.compile(
 )
 
 
+LIST_INTERPRETERS = (
+    'for d in /opt/python/*; do [ -e "$d/.cibuildwheel-shim" ] || basename "$d"; done'
+)
+
+
 @dataclass
 class WheelRecord:
     """One cibuildwheel run: what it made, how long it took, what the tests said."""
@@ -60,8 +65,9 @@ def export_source() -> Path:
 
 
 def local_identifiers(image: Image) -> list[str]:
-    """cibuildwheel build identifiers for the interpreters an image holds in /opt/python."""
-    listing = run(["docker", "run", "--rm", image.tag, "ls", "/opt/python"], capture=True)
+    """cibuildwheel build identifiers for the interpreters an image holds in /opt/python
+    (not the cp39 link that docker/cibuildwheel-shim.Dockerfile adds where 3.9 is missing)."""
+    listing = run(["docker", "run", "--rm", image.tag, "sh", "-c", LIST_INTERPRETERS], capture=True)
     tags = sorted(listing.stdout.split(), key=_version_order)
     return [f"{tag.split('-')[0]}-manylinux_{image.arch.name}" for tag in tags]
 
