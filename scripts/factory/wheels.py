@@ -90,15 +90,16 @@ def _version_order(tag: str) -> tuple[int, str]:
 
 def official_identifiers(source: Path, distribution: Distribution, arch: Arch) -> list[str]:
     """What cibuildwheel would build with its default (official) images."""
-    package = distribution.package_dir.relative_to(ROOT)
-    listing = run(
-        [
-            "cibuildwheel", "--print-build-identifiers", "--platform", "linux",
-            "--archs", arch.name, str(source / package),
-        ],
-        capture=True,
-    )  # fmt: skip
-    return listing.stdout.split()
+    package = source / distribution.package_dir.relative_to(ROOT)
+    return build_identifiers(package, "linux", arch.name)
+
+
+def build_identifiers(package: Path, platform: str, archs: str | None = None) -> list[str]:
+    """What cibuildwheel builds from a package folder's configuration on a platform."""
+    command = ["cibuildwheel", "--print-build-identifiers", "--platform", platform]
+    if archs:
+        command += ["--archs", archs]
+    return run([*command, str(package)], capture=True).stdout.split()
 
 
 def container_engine(arch: Arch) -> str:

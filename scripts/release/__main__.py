@@ -11,13 +11,13 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from factory.config import DISTRIBUTIONS
+from factory.config import DISTRIBUTIONS, ROOT
 from factory.native import build_pure
 from factory.progress import FactoryError, fail, say, step
 from factory.wheels import build_sdists
 
 from . import gate, rehearsal
-from .wheelset import ABI3_FLOOR, PACKAGE_DIRS, PLATFORMS, ROOT, artifacts
+from .wheelset import ABI3_FLOOR, PACKAGE_DIRS, PLATFORMS, artifacts
 
 
 def run_wheels(args: argparse.Namespace) -> bool:

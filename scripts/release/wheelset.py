@@ -10,7 +10,6 @@ wheel of `addlist`, and both sdists.
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +17,11 @@ from pathlib import Path
 from packaging.tags import Tag
 from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
 
-ROOT = Path(__file__).resolve().parents[2]
+from factory import wheels
+from factory.config import DISTRIBUTIONS
+
 #: distribution -> its folder (the pyproject.toml whose [tool.cibuildwheel] builds it)
-PACKAGE_DIRS = {"addlist": ROOT, "addlist-rs": ROOT / "rust"}
+PACKAGE_DIRS = {name: d.package_dir for name, d in DISTRIBUTIONS.items()}
 PLATFORMS = ("linux", "macos", "windows")
 #: The distribution that also ships a pure-Python wheel (its reference implementation).
 PURE_DISTRIBUTION = "addlist"
@@ -87,15 +88,7 @@ def slot_of(path: Path) -> Slot:
 
 def build_identifiers(distribution: str, platform: str, archs: str | None = None) -> list[str]:
     """What cibuildwheel builds for a distribution on a platform, from its configuration."""
-    command = ["cibuildwheel", "--print-build-identifiers", "--platform", platform]
-    if archs:
-        command += ["--archs", archs]
-    command.append(str(PACKAGE_DIRS[distribution].relative_to(ROOT)) or ".")
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        msg = f"`{' '.join(command)}` failed: {done.stderr.strip()}"
-        raise RuntimeError(msg)
-    return done.stdout.split()
+    return wheels.build_identifiers(PACKAGE_DIRS[distribution], platform, archs)
 
 
 def expected_slots(platforms: Iterable[str] = PLATFORMS) -> set[Slot]:

@@ -15,14 +15,7 @@ import pytest
 
 from factory import checks, config, report, wheels
 
-WHEEL_PACKAGE = [
-    "__init__.py",
-    "__main__.py",
-    "_core.pyi",
-    "py.typed",
-    "_errors.py",
-    "_reference.py",
-]
+WHEEL_PACKAGE = sorted(checks.PACKAGE_FILES["addlist"])
 
 
 def make_wheel(folder: Path, name: str, files: list[str]) -> Path:

@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+from factory.config import ROOT
 from release import __main__ as cli
 from release import gate, rehearsal, wheelset
 
-WORKFLOWS = sorted((wheelset.ROOT / ".github" / "workflows").glob("*.yml"))
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 PINNED = re.compile(r"^[\w.-]+/[\w.-]+(?:/[\w./-]+)?@[0-9a-f]{40}$")
 #: The only permissions any job may hold, and the one job that may mint an OIDC token.
 READ_ONLY = {"contents": "read"}
@@ -28,7 +29,7 @@ def load(path: Path) -> dict[str, Any]:
 
 
 def release_workflow() -> dict[str, Any]:
-    return load(wheelset.ROOT / ".github" / "workflows" / "release.yml")
+    return load(ROOT / ".github" / "workflows" / "release.yml")
 
 
 def all_steps() -> list[tuple[str, dict[str, Any]]]:
