@@ -8,14 +8,25 @@ cannot be imported fails the run: it is never skipped in silence.
 from __future__ import annotations
 
 import importlib
+import os
 
 import pytest
 from hypothesis import settings
 from support import Implementation
 
-# QEMU-emulated and debug runs are slow: no per-example deadline, a fixed example count.
-settings.register_profile("addlist", deadline=None, max_examples=300)
-settings.load_profile("addlist")
+#: ADDLIST_TEST_SCOPE -> Hypothesis examples per property, and whether `slow` tests run.
+#: "emulated" is for wheels tested under QEMU, where the full suite takes ten times as long:
+#: the wheel factory and the release workflow set it there, and their reports say so.
+TEST_SCOPES: dict[str, tuple[int, bool]] = {"full": (300, True), "emulated": (30, False)}
+TEST_SCOPE = pytest.StashKey[str]()
+
+
+def chosen_scope() -> str:
+    scope = os.environ.get("ADDLIST_TEST_SCOPE", "full")
+    if scope not in TEST_SCOPES:
+        msg = f"ADDLIST_TEST_SCOPE={scope!r}: choose from {', '.join(TEST_SCOPES)}"
+        raise pytest.UsageError(msg)
+    return scope
 
 
 #: name -> the module that holds add(), and how to install it
@@ -76,6 +87,10 @@ def load(name: str) -> Implementation:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    scope = config.stash[TEST_SCOPE] = chosen_scope()
+    # Emulated and debug builds are slow: no per-example deadline, a fixed example count.
+    settings.register_profile("addlist", deadline=None, max_examples=TEST_SCOPES[scope][0])
+    settings.load_profile("addlist")
     config.stash[LOADED] = [load(name) for name in selected_names(config)]
 
 
@@ -92,3 +107,20 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "with_fallback" in metafunc.fixturenames:
         with_fallback = [i for i in loaded if i.has_fallback]
         metafunc.parametrize("with_fallback", with_fallback, ids=[i.name for i in with_fallback])
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    scope = config.stash[TEST_SCOPE]
+    examples, run_slow = TEST_SCOPES[scope]
+    slow = "run" if run_slow else "deselected"
+    return f"test scope: {scope} ({examples} Hypothesis examples a property, slow tests {slow})"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselects the slow tests when the scope says so (pytest's summary counts them)."""
+    if TEST_SCOPES[config.stash[TEST_SCOPE]][1]:
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]

@@ -78,9 +78,14 @@ def build_client() -> str:
     raise FactoryError(msg)
 
 
+def emulated(arch: Arch, host_machine: str) -> bool:
+    """Whether this host runs `arch` programs through QEMU rather than on its own CPU."""
+    return arch.name != host_machine and (arch.name, host_machine) not in RUNS_NATIVELY
+
+
 def ensure_emulation(arch: Arch, host_machine: str) -> None:
     """Registers QEMU for `arch` through binfmt_misc if it is foreign to this host."""
-    if arch.name == host_machine or (arch.name, host_machine) in RUNS_NATIVELY:
+    if not emulated(arch, host_machine):
         return
     entry = BINFMT / QEMU_BINFMT[arch.name]
     if not (BINFMT / "register").exists():

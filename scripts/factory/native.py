@@ -80,6 +80,7 @@ def tested_record(
         wheel=wheel.name,
         seconds=seconds,
         tests=tests,
+        test_scope="full",
         ok=ok,
         log="(shown above)",
     )
@@ -98,6 +99,7 @@ def test_in_fresh_venv(distribution: Distribution, wheel: Path) -> tuple[str, bo
             f"--implementations={distribution.implementations}",
         ],
         cwd=venv,  # outside the source tree: only the installed wheel can be imported
+        env={**os.environ, "ADDLIST_TEST_SCOPE": "full"},  # the host's own CPU: no emulation
         capture_output=True,
         text=True,
         check=False,

@@ -86,8 +86,8 @@ def markdown(document: dict[str, Any]) -> str:
         "",
         "## Wheels",
         "",
-        "| wheel | interpreter | platform tag | size | sha256 | build s | tests |",
-        "|---|---|---|---|---|---|---|",
+        "| wheel | interpreter | platform tag | size | sha256 | build s | tests | test scope |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for wheel in document["wheels"]:
         name = wheel["wheel"] or f"(none: {wheel['distribution']} {wheel['identifier']})"
@@ -97,7 +97,7 @@ def markdown(document: dict[str, Any]) -> str:
         lines.append(
             f"| `{name}` | {wheel['identifier']}{' (abi3)' if wheel['abi3'] else ''} | "
             f"{wheel.get('platform_tag', '-')} | {size} | `{digest}` | {wheel['seconds']:.0f} | "
-            f"{wheel['tests']}{mark} |"
+            f"{wheel['tests']}{mark} | {wheel['test_scope']} |"
         )
     lines += ["", "## Source distributions", "", "| sdist | size | sha256 |", "|---|---|---|"]
     lines += [

@@ -39,6 +39,8 @@ class WheelRecord:
     wheel: str | None
     seconds: float
     tests: str
+    #: ADDLIST_TEST_SCOPE of the test run: "full", or "emulated" under QEMU (tests/conftest.py)
+    test_scope: str
     ok: bool
     log: str
 
@@ -111,16 +113,25 @@ def container_engine(arch: Arch) -> str:
     return "docker; create_args: " + " ".join(f"--volume={volume}" for volume in volumes)
 
 
-def build_one(
-    source: Path,
-    distribution: Distribution,
-    arch: Arch,
-    identifier: str,
-    *,
-    abi3: bool,
-    image: Image | None,
-) -> WheelRecord:
+@dataclass(frozen=True)
+class Build:
+    """One planned cibuildwheel run."""
+
+    distribution: Distribution
+    arch: Arch
+    identifier: str
+    abi3: bool
+    #: None: cibuildwheel's default (official) image
+    image: Image | None
+    #: ADDLIST_TEST_SCOPE for the tests: "emulated" where the architecture runs under QEMU
+    test_scope: str
+
+
+def build_one(source: Path, build: Build) -> WheelRecord:
     """One cibuildwheel run: build, `auditwheel repair`, and the test suite on the result."""
+    distribution, arch, identifier, abi3 = (
+        build.distribution, build.arch, build.identifier, build.abi3
+    )  # fmt: skip
     name = f"{distribution.name}-{identifier}{'-abi3' if abi3 else ''}"
     output = WORK_DIR / "out" / name
     shutil.rmtree(output, ignore_errors=True)
@@ -131,9 +142,11 @@ def build_one(
         "CIBW_BUILD": identifier,
         "CIBW_ARCHS": arch.name,
         "CIBW_CONTAINER_ENGINE": container_engine(arch),
+        # Reaches the tests through environment-pass in [tool.cibuildwheel.linux].
+        "ADDLIST_TEST_SCOPE": build.test_scope,
     }
-    if image is not None:
-        env[f"CIBW_MANYLINUX_{arch.name.upper()}_IMAGE"] = image.tag
+    if build.image is not None:
+        env[f"CIBW_MANYLINUX_{arch.name.upper()}_IMAGE"] = build.image.tag
     if abi3:
         env.update(distribution.abi3_environment)
     package = distribution.package_dir.relative_to(ROOT)
@@ -170,6 +183,7 @@ def build_one(
         wheel=wheels[0].name if len(wheels) == 1 else None,
         seconds=seconds,
         tests=tests,
+        test_scope=build.test_scope,
         ok=ok,
         log=str(log_path.relative_to(ROOT)),
     )

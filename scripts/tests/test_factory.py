@@ -7,13 +7,17 @@ CI run; these tests keep its pure parts honest on every run.
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import tarfile
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from factory import checks, config, report, wheels
+from factory import __main__ as factory_main
+from factory import checks, config, host, report, wheels
 
 WHEEL_PACKAGE = sorted(checks.PACKAGE_FILES["addlist"])
 
@@ -135,7 +139,8 @@ def test_markdown_report_lists_failures() -> None:
         "images": [],
         "wheels": [
             {"wheel": None, "distribution": "addlist", "identifier": "cp39-manylinux_x86_64",
-             "abi3": False, "ok": False, "seconds": 3.0, "tests": "no test summary"},
+             "abi3": False, "ok": False, "seconds": 3.0, "tests": "no test summary",
+             "test_scope": "emulated"},
         ],
         "sdists": [],
         "checks": [],
@@ -146,3 +151,61 @@ def test_markdown_report_lists_failures() -> None:
     assert "**FAILURES**" in text
     assert "(none: addlist cp39-manylinux_x86_64)" in text
     assert "- musllinux" in text
+
+
+def test_only_foreign_architectures_are_emulated() -> None:
+    assert not host.emulated(config.ARCHES["x86_64"], "x86_64")
+    assert host.emulated(config.ARCHES["aarch64"], "x86_64")
+    assert host.emulated(config.ARCHES["x86_64"], "aarch64")
+    assert not host.emulated(config.Arch("i686", "i386", oci="386"), "x86_64")
+
+
+def test_emulated_builds_start_first_and_records_keep_plan_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started: list[str] = []
+
+    def fake_build(_source: Path, build: wheels.Build) -> str:
+        started.append(build.identifier)
+        return build.identifier
+
+    monkeypatch.setattr(wheels, "build_one", fake_build)
+    builds = [
+        wheels.Build(config.DISTRIBUTIONS["addlist"], config.ARCHES[arch], name, False, None, scope)
+        for arch, name, scope in [
+            ("x86_64", "native-1", "full"),
+            ("aarch64", "emulated-1", "emulated"),
+            ("x86_64", "native-2", "full"),
+        ]
+    ]
+    records = factory_main.run_builds(Path(), builds, jobs=1)
+    assert started == ["emulated-1", "native-1", "native-2"]
+    assert records == ["native-1", "emulated-1", "native-2"]  # type: ignore[comparison-overlap]
+
+
+def collect_suite(scope: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            sys.executable, "-m", "pytest", str(config.ROOT / "tests"), "--collect-only",
+            "-p", "no:cacheprovider", "--implementations=reference",
+        ],
+        env={**os.environ, "ADDLIST_TEST_SCOPE": scope},
+        cwd=config.ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+
+
+def test_emulated_scope_deselects_the_slow_tests_and_says_so() -> None:
+    full, emulated = collect_suite("full"), collect_suite("emulated")
+    assert full.returncode == emulated.returncode == 0, full.stdout + emulated.stdout
+    assert "deselected" not in full.stdout
+    assert "deselected" in emulated.stdout
+    assert "test scope: emulated (30 Hypothesis examples a property" in emulated.stdout
+
+
+def test_an_unknown_test_scope_is_refused_with_the_choices() -> None:
+    done = collect_suite("quick")
+    assert done.returncode != 0
+    assert "ADDLIST_TEST_SCOPE='quick': choose from full, emulated" in done.stdout + done.stderr
