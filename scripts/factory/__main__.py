@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import platform
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from . import checks, host, images, native, report, wheels
 from .config import ARCHES, DISTRIBUTIONS, IMAGES, ROOT, WHEELHOUSE, Arch, Distribution
-from .progress import FactoryError, fail, say, step
+from .progress import FactoryError, fail, run_in_parallel, say, step
 
 #: The interpreters a complete Linux wheel set covers (cibuildwheel's CPython selection).
 WANTED_PYTHONS = ["cp39", "cp310", "cp311", "cp312", "cp313", "cp314", "cp314t", "cp315"]
@@ -134,7 +134,12 @@ def run_wheels(args: argparse.Namespace) -> bool:
                 "examples a property instead of 300); native wheels ran the full suite"
             )
         with step(f"{len(builds)} wheels, {args.jobs} at a time"):
-            records.extend(run_builds(source, builds, args.jobs))
+            records += run_in_parallel(
+                builds,
+                functools.partial(wheels.build_one, source),
+                jobs=args.jobs,
+                first=lambda build: build.test_scope == "emulated",
+            )
     missing_arches = sorted(set(ARCHES) - {arch.name for arch in arches})
     if missing_arches:
         not_exercised.append(f"{', '.join(missing_arches)}: left out with --arch")
@@ -207,16 +212,6 @@ def planned_builds(
             oldest, image = next(iter(plan.items()))
             builds.append(wheels.Build(distribution, arch, oldest, True, image, scope))
     return builds
-
-
-def run_builds(source: Path, builds: list[wheels.Build], jobs: int) -> list[wheels.WheelRecord]:
-    """Runs the builds `jobs` at a time, emulated ones first: a QEMU build takes ten times as
-    long and keeps one core busy, so the short native builds fill the gaps. Records come back
-    in plan order."""
-    order = sorted(range(len(builds)), key=lambda i: builds[i].test_scope != "emulated")
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {i: pool.submit(wheels.build_one, source, builds[i]) for i in order}
-    return [futures[i].result() for i in range(len(builds))]
 
 
 def run_images(args: argparse.Namespace) -> bool:

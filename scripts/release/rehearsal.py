@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import secrets
 import shutil
 import socket
@@ -30,7 +31,7 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 
 from factory import host, images
 from factory.config import ARCHES, ROOT, WHEELHOUSE, WORK_DIR, Arch, pinned_requirements
-from factory.progress import FactoryError, say, step
+from factory.progress import FactoryError, run_in_parallel, say, step
 
 from .gate import artifact_version
 from .wheelset import artifacts
@@ -73,6 +74,8 @@ class Outcome:
     picked: dict[str, str] = field(default_factory=dict)
     expected: dict[str, str] = field(default_factory=dict)
     tests: str = "not run"
+    #: ADDLIST_TEST_SCOPE: "emulated" in containers that run under QEMU (tests/conftest.py)
+    test_scope: str = "full"
     seconds: float = 0.0
     ok: bool = False
     problems: list[str] = field(default_factory=list)
@@ -87,6 +90,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--arch", default="x86_64,aarch64", help="architectures to install on (%(default)s)"
     )
     parser.add_argument("--suites", default=",".join(SUITES), help="Debian suites (%(default)s)")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="containers at a time (default: %(default)s)",
+    )
 
 
 def cases(arches: list[str], suites: list[str]) -> list[Case]:
@@ -272,7 +281,8 @@ echo "PYTEST-EXIT ${{PIPESTATUS[0]}}"
 
 
 def run_case(case: Case, index: PackageIndex, wheels: list[Path], version: str) -> Outcome:
-    outcome = Outcome(case.name)
+    scope = "emulated" if host.emulated(case.arch, platform.machine()) else "full"
+    outcome = Outcome(case.name, test_scope=scope)
     started = time.monotonic()
     mounts = [
         f"--volume={REHEARSAL_DIR / 'requirements.txt'}:/rehearsal/requirements.txt:ro",
@@ -280,7 +290,7 @@ def run_case(case: Case, index: PackageIndex, wheels: list[Path], version: str) 
         f"--volume={ROOT / 'tests'}:/rehearsal/tests:ro",
         f"--volume={ROOT / 'pyproject.toml'}:/rehearsal/pyproject.toml:ro",
     ]
-    env = []
+    env = ["--env", f"ADDLIST_TEST_SCOPE={scope}"]
     for ca in images.extra_ca_files():  # a proxy's CA, for the test tools fetched from PyPI
         mounts.append(f"--volume={ca}:{CA_IN_CONTAINER}:ro")
         env += [
@@ -352,8 +362,8 @@ def markdown(uploads: list[dict[str, Any]], outcomes: list[Outcome], seconds: fl
         lines.append(f"| {upload['what']} | {upload['expected']} | {result} | {upload['detail']} |")
     lines += [
         "",
-        "| container | CPython | glibc | addlist: pip picked | addlist-rs: pip picked | tests | result |",
-        "|---|---|---|---|---|---|---|",
+        "| container | CPython | glibc | addlist: pip picked | addlist-rs: pip picked | tests | test scope | result |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for o in outcomes:
         picks = [
@@ -363,9 +373,18 @@ def markdown(uploads: list[dict[str, Any]], outcomes: list[Outcome], seconds: fl
         ]
         result = ("✅ " if o.ok else "❌ ") + "; ".join(o.problems + o.notes)
         lines.append(
-            f"| {o.case} | {o.python} | {o.glibc} | {picks[0]} | {picks[1]} | {o.tests} | {result} |"
+            f"| {o.case} | {o.python} | {o.glibc} | {picks[0]} | {picks[1]} | {o.tests} | "
+            f"{o.test_scope} | {result} |"
         )
-    lines += ["", f"Total time: {seconds / 60:.1f} min.", ""]
+    lines += [
+        "",
+        f"Total time: {seconds / 60:.1f} min.",
+        (
+            "Test scope `emulated` (under QEMU): the `slow` tests deselected, 30 Hypothesis "
+            "examples a property instead of 300."
+        ),
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -399,7 +418,12 @@ def rehearse(args: argparse.Namespace) -> bool:
     try:
         with step(f"Upload of {len(files)} files to the index on 127.0.0.1:{index.port}"):
             uploads = upload_checks(index, files)
-        outcomes = [run_case(case, index, wheels, version) for case in chosen]
+        outcomes = run_in_parallel(
+            chosen,
+            lambda case: run_case(case, index, wheels, version),
+            jobs=args.jobs,
+            first=lambda case: host.emulated(case.arch, platform.machine()),
+        )
     finally:
         index.close()
     seconds = time.monotonic() - started

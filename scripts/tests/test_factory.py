@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from factory import __main__ as factory_main
-from factory import checks, config, host, report, wheels
+from factory import checks, config, host, progress, report, wheels
 
 WHEEL_PACKAGE = sorted(checks.PACKAGE_FILES["addlist"])
 
@@ -160,27 +159,19 @@ def test_only_foreign_architectures_are_emulated() -> None:
     assert not host.emulated(config.Arch("i686", "i386", oci="386"), "x86_64")
 
 
-def test_emulated_builds_start_first_and_records_keep_plan_order(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_long_tasks_start_first_and_results_keep_their_order() -> None:
     started: list[str] = []
 
-    def fake_build(_source: Path, build: wheels.Build) -> str:
-        started.append(build.identifier)
-        return build.identifier
+    def work(name: str) -> str:
+        started.append(name)
+        return name.upper()
 
-    monkeypatch.setattr(wheels, "build_one", fake_build)
-    builds = [
-        wheels.Build(config.DISTRIBUTIONS["addlist"], config.ARCHES[arch], name, False, None, scope)
-        for arch, name, scope in [
-            ("x86_64", "native-1", "full"),
-            ("aarch64", "emulated-1", "emulated"),
-            ("x86_64", "native-2", "full"),
-        ]
-    ]
-    records = factory_main.run_builds(Path(), builds, jobs=1)
+    tasks = ["native-1", "emulated-1", "native-2"]
+    results = progress.run_in_parallel(
+        tasks, work, jobs=1, first=lambda name: name.startswith("emulated")
+    )
     assert started == ["emulated-1", "native-1", "native-2"]
-    assert records == ["native-1", "emulated-1", "native-2"]  # type: ignore[comparison-overlap]
+    assert results == ["NATIVE-1", "EMULATED-1", "NATIVE-2"]
 
 
 def collect_suite(scope: str) -> subprocess.CompletedProcess[str]:
