@@ -265,8 +265,8 @@ for dist in addlist addlist-rs; do
     echo "PICKED $dist none"
   fi
 done
-pip install --quiet --only-binary :all: -r /rehearsal/requirements.txt || echo "TEST-DEPS-FAILED"
-pip install --quiet --only-binary :all: -r /rehearsal/optional.txt ||
+pip install --quiet --no-compile --only-binary :all: -r /rehearsal/requirements.txt || echo "TEST-DEPS-FAILED"
+pip install --quiet --no-compile --only-binary :all: -r /rehearsal/optional.txt ||
   echo "NOTE numpy has no wheel here: the tests that use it are skipped"
 cp -r /rehearsal/tests /rehearsal/pyproject.toml /tmp/ && cd /tmp
 impl=reference
