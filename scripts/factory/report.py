@@ -94,6 +94,8 @@ def markdown(document: dict[str, Any]) -> str:
         size = f"{wheel['bytes'] / 1024:.0f} KiB" if "bytes" in wheel else "-"
         digest = wheel.get("sha256", "-")[:16]
         mark = "" if wheel["ok"] else " **FAILED**"
+        if wheel.get("stalls"):
+            mark += f" (after {wheel['stalls']} stalled run(s), stopped)"
         lines.append(
             f"| `{name}` | {wheel['identifier']}{' (abi3)' if wheel['abi3'] else ''} | "
             f"{wheel.get('platform_tag', '-')} | {size} | `{digest}` | {wheel['seconds']:.0f} | "

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import time
 from dataclasses import dataclass
@@ -22,6 +23,13 @@ PYTEST_SUMMARY = re.compile(
     r"^=+ (?P<summary>.*\b(?:passed|failed|error).*) in [\d.]+s(?: \(.*\))? =+$"
 )
 
+
+#: A run whose log has not grown for this long is stuck. Under QEMU a child that a multithreaded
+#: process forks (cargo starting rustc) can deadlock before its exec and wait forever; a cold
+#: emulated Rust build prints a line at least every few minutes.
+STALL_SECONDS = 20 * 60
+#: A stalled run is stopped and started once more; the report counts the stalls.
+ATTEMPTS = 2
 
 LIST_INTERPRETERS = (
     'for d in /opt/python/*; do [ -e "$d/.cibuildwheel-shim" ] || basename "$d"; done'
@@ -43,6 +51,8 @@ class WheelRecord:
     test_scope: str
     ok: bool
     log: str
+    #: runs stopped because their log stopped growing (see STALL_SECONDS)
+    stalls: int = 0
 
 
 def export_source() -> Path:
@@ -152,16 +162,18 @@ def build_one(source: Path, build: Build) -> WheelRecord:
     package = distribution.package_dir.relative_to(ROOT)
     label = f"{distribution.name} {identifier}{' abi3' if abi3 else ''}"
     say(f"{label}: building, repairing and testing (log: {log_path.relative_to(ROOT)})")
+    command = ["cibuildwheel", "--platform", "linux", "--output-dir", str(output), str(package)]
+    log_path.write_text("")
     started = time.monotonic()
-    with log_path.open("w") as log:
-        done = subprocess.run(
-            ["cibuildwheel", "--platform", "linux", "--output-dir", str(output), str(package)],
-            cwd=source,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            check=False,
-        )
+    stalls = 0
+    returncode: int | None = None
+    while returncode is None and stalls < ATTEMPTS:
+        shutil.rmtree(output, ignore_errors=True)
+        returncode = run_watched(command, cwd=source, env=env, log_path=log_path)
+        if returncode is None:
+            stalls += 1
+            again = "starting it again" if stalls < ATTEMPTS else "giving up"
+            say(f"{label}: no output for {STALL_SECONDS // 60} min, stopped; {again}")
     seconds = time.monotonic() - started
     wheels = sorted(output.glob("*.whl"))
     WHEELHOUSE.mkdir(exist_ok=True)
@@ -170,8 +182,9 @@ def build_one(source: Path, build: Build) -> WheelRecord:
     text = log_path.read_text(errors="replace")
     summaries = [m["summary"] for m in map(PYTEST_SUMMARY.match, text.splitlines()) if m]
     tests = summaries[-1] if summaries else "no test summary (the build failed before testing)"
-    ok = done.returncode == 0 and len(wheels) == 1
-    verdict = "ok" if ok else f"FAILED (exit {done.returncode})"
+    ok = returncode == 0 and len(wheels) == 1
+    failure = "stalled" if returncode is None else f"exit {returncode}"
+    verdict = "ok" if ok else f"FAILED ({failure})"
     say(f"{label}: {verdict} in {seconds:.0f} s; tests: {tests}")
     if not ok:
         print("\n".join(text.splitlines()[-30:]), flush=True)
@@ -186,7 +199,43 @@ def build_one(source: Path, build: Build) -> WheelRecord:
         test_scope=build.test_scope,
         ok=ok,
         log=str(log_path.relative_to(ROOT)),
+        stalls=stalls,
     )
+
+
+def run_watched(
+    command: list[str],
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    log_path: Path,
+    stall_seconds: float = STALL_SECONDS,
+    poll_seconds: float = 10,
+) -> int | None:
+    """Runs command with its output appended to log_path. Returns its exit code, or None when
+    the log did not grow for stall_seconds: the command then gets SIGINT (Ctrl-C), on which
+    cibuildwheel removes its container, and SIGKILL if it has not ended a minute later."""
+    with log_path.open("a") as log:
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    size, changed = -1, time.monotonic()
+    while True:
+        try:
+            return process.wait(timeout=poll_seconds)
+        except subprocess.TimeoutExpired:
+            pass
+        if log_path.stat().st_size != size:
+            size, changed = log_path.stat().st_size, time.monotonic()
+        elif time.monotonic() - changed > stall_seconds:
+            break
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    with log_path.open("a") as log:
+        log.write(f"\n[factory] no output for {stall_seconds:.0f} s: stopped\n")
+    return None
 
 
 def build_sdists(

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import tarfile
+import time
 import zipfile
 from pathlib import Path
 
@@ -140,6 +141,11 @@ def test_markdown_report_lists_failures() -> None:
             {"wheel": None, "distribution": "addlist", "identifier": "cp39-manylinux_x86_64",
              "abi3": False, "ok": False, "seconds": 3.0, "tests": "no test summary",
              "test_scope": "emulated"},
+            {"wheel": "addlist_rs-0.1.0-cp313-cp313-manylinux_2_34_aarch64.whl",
+             "distribution": "addlist-rs", "identifier": "cp313-manylinux_aarch64",
+             "abi3": False, "ok": True, "seconds": 2500.0, "tests": "95 passed",
+             "test_scope": "emulated", "stalls": 1, "bytes": 180000, "sha256": "0" * 64,
+             "platform_tag": "manylinux_2_34"},
         ],
         "sdists": [],
         "checks": [],
@@ -147,6 +153,7 @@ def test_markdown_report_lists_failures() -> None:
         "ok": False,
     }  # fmt: skip
     text = report.markdown(document)
+    assert "95 passed (after 1 stalled run(s), stopped)" in text
     assert "**FAILURES**" in text
     assert "(none: addlist cp39-manylinux_x86_64)" in text
     assert "- musllinux" in text
@@ -172,6 +179,28 @@ def test_long_tasks_start_first_and_results_keep_their_order() -> None:
     )
     assert started == ["emulated-1", "native-1", "native-2"]
     assert results == ["NATIVE-1", "EMULATED-1", "NATIVE-2"]
+
+
+def test_a_run_that_goes_quiet_is_stopped(tmp_path: Path) -> None:
+    log = tmp_path / "run.log"
+    started = time.monotonic()
+    code = wheels.run_watched(
+        [sys.executable, "-c", "print('compiling', flush=True); import time; time.sleep(60)"],
+        cwd=tmp_path, env=dict(os.environ), log_path=log, stall_seconds=1, poll_seconds=0.1,
+    )  # fmt: skip
+    assert code is None
+    assert time.monotonic() - started < 30
+    assert log.read_text().startswith("compiling\n")
+    assert "no output for 1 s: stopped" in log.read_text()
+
+
+def test_a_run_that_keeps_printing_gets_its_exit_code(tmp_path: Path) -> None:
+    script = "import time\nfor i in range(8):\n    print(i, flush=True); time.sleep(0.2)\nraise SystemExit(3)"
+    code = wheels.run_watched(
+        [sys.executable, "-c", script], cwd=tmp_path, env=dict(os.environ),
+        log_path=tmp_path / "run.log", stall_seconds=1, poll_seconds=0.1,
+    )  # fmt: skip
+    assert code == 3
 
 
 def collect_suite(scope: str) -> subprocess.CompletedProcess[str]:
