@@ -302,18 +302,19 @@ def run_case(case: Case, index: PackageIndex, wheels: list[Path], version: str) 
     log_path = REHEARSAL_DIR / "logs" / f"{case.name}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     say(f"{case.name}: installing and testing (log: {log_path})")
-    done = subprocess.run(
-        [
-            "docker", "run", "--rm", "--network=host", f"--platform={case.arch.platform}",
-            *mounts, *env, case.image, "bash", "-c", container_script(case, index, version),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )  # fmt: skip
-    text = done.stdout + done.stderr
-    log_path.write_text(text.replace(index.password, "***"))
-    lines = text.splitlines()
+    command = [
+        "docker", "run", "--rm", "--network=host", f"--platform={case.arch.platform}",
+        *mounts, *env, case.image, "bash", "-c", container_script(case, index, version),
+    ]  # fmt: skip
+    lines: list[str] = []
+    # Written as it comes, so that a container under QEMU (minutes) can be followed in its log.
+    output = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    with log_path.open("w") as log, output:
+        assert output.stdout is not None
+        for line in output.stdout:
+            lines.append(line.rstrip("\n"))
+            log.write(line.replace(index.password, "***"))
+            log.flush()
     tags = [line[4:] for line in lines if line.startswith("TAG ")]
     for line in lines:
         key, _, value = line.partition(" ")
