@@ -194,6 +194,7 @@ def planned_builds(
     builds: list[wheels.Build] = []
     for arch in arches:
         scope = "emulated" if host.emulated(arch, platform.machine()) else "full"
+        environment = host.emulation_environment(arch, platform.machine())
         for distribution in distributions:
             if local:
                 plan = wheels.plan_local(IMAGES[(distribution.name, arch.name)])
@@ -206,11 +207,11 @@ def planned_builds(
             else:
                 plan = dict.fromkeys(wheels.official_identifiers(source, distribution, arch))
             builds += [
-                wheels.Build(distribution, arch, identifier, False, image, scope)
+                wheels.Build(distribution, arch, identifier, False, image, scope, environment)
                 for identifier, image in plan.items()
             ]
             oldest, image = next(iter(plan.items()))
-            builds.append(wheels.Build(distribution, arch, oldest, True, image, scope))
+            builds.append(wheels.Build(distribution, arch, oldest, True, image, scope, environment))
     return builds
 
 

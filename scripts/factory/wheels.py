@@ -12,7 +12,7 @@ import shutil
 import signal
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import ROOT, WHEELHOUSE, WORK_DIR, Arch, Distribution, Image
@@ -114,13 +114,16 @@ def build_identifiers(package: Path, platform: str, archs: str | None = None) ->
     return run([*command, str(package)], capture=True).stdout.split()
 
 
-def container_engine(arch: Arch) -> str:
-    """Docker, with cache volumes: pip's and cargo's downloads and cargo's build output."""
+def container_engine(arch: Arch, environment: dict[str, str]) -> str:
+    """Docker, with cache volumes (pip's and cargo's downloads and cargo's build output) and
+    `environment` for every process in the container."""
     volumes = [
         f"addlist-cache-{arch.name}:/root/.cache",
         "addlist-cargo-registry:/root/.cargo/registry",
     ]
-    return "docker; create_args: " + " ".join(f"--volume={volume}" for volume in volumes)
+    args = [f"--volume={volume}" for volume in volumes]
+    args += [f"--env={name}={value}" for name, value in environment.items()]
+    return "docker; create_args: " + " ".join(args)
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,8 @@ class Build:
     image: Image | None
     #: ADDLIST_TEST_SCOPE for the tests: "emulated" where the architecture runs under QEMU
     test_scope: str
+    #: for every process in the container (host.emulation_environment)
+    container_environment: dict[str, str] = field(default_factory=dict, hash=False)
 
 
 def build_one(source: Path, build: Build) -> WheelRecord:
@@ -151,7 +156,7 @@ def build_one(source: Path, build: Build) -> WheelRecord:
         **os.environ,
         "CIBW_BUILD": identifier,
         "CIBW_ARCHS": arch.name,
-        "CIBW_CONTAINER_ENGINE": container_engine(arch),
+        "CIBW_CONTAINER_ENGINE": container_engine(arch, build.container_environment),
         # Reaches the tests through environment-pass in [tool.cibuildwheel.linux].
         "ADDLIST_TEST_SCOPE": build.test_scope,
     }

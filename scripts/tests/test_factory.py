@@ -166,6 +166,35 @@ def test_only_foreign_architectures_are_emulated() -> None:
     assert not host.emulated(config.Arch("i686", "i386", oci="386"), "x86_64")
 
 
+@pytest.mark.parametrize(
+    ("qemu_says", "expected"),
+    [
+        (
+            "qemu-aarch64: /bin/sh: Invalid ELF image for this architecture",
+            {"QEMU_CPU": "max,pauth-impdef=on"},
+        ),
+        ("qemu-aarch64: can't apply global max-arm-cpu.pauth-impdef=on: Property not found", {}),
+    ],
+)
+def test_emulated_containers_get_the_fast_cpu_model_only_where_qemu_takes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qemu_says: str, expected: dict[str, str]
+) -> None:
+    fake_qemu = tmp_path / "qemu-aarch64"
+    fake_qemu.write_text(f"#!/bin/sh\necho '{qemu_says}' >&2\nexit 1\n")
+    fake_qemu.chmod(0o755)
+    (tmp_path / "qemu-aarch64.entry").write_text(f"enabled\ninterpreter {fake_qemu}\nflags: F\n")
+    monkeypatch.setattr(host, "BINFMT", tmp_path)
+    monkeypatch.setitem(host.QEMU_BINFMT, "aarch64", "qemu-aarch64.entry")
+    assert host.emulation_environment(config.ARCHES["aarch64"], "x86_64") == expected
+    assert host.emulation_environment(config.ARCHES["x86_64"], "x86_64") == {}
+
+
+def test_container_environment_reaches_every_process_in_the_container() -> None:
+    engine = wheels.container_engine(config.ARCHES["aarch64"], {"QEMU_CPU": "max"})
+    assert engine.startswith("docker; create_args: ")
+    assert "--env=QEMU_CPU=max" in engine.split()
+
+
 def test_long_tasks_start_first_and_results_keep_their_order() -> None:
     started: list[str] = []
 
