@@ -120,10 +120,15 @@ def emulation_environment(arch: Arch, host_machine: str) -> dict[str, str]:
         return {}
     model = FAST_QEMU_CPU[arch.name]
     interpreter = _interpreter(BINFMT / QEMU_BINFMT[arch.name])
-    # Handed a host program, QEMU first sets up the CPU (an unknown property fails there),
-    # then refuses the program: the second error means the model was accepted.
+    # Given a host program the way binfmt_misc would run it (also right for Debian's
+    # "-binfmt-P" wrappers, which take the path and argv[0]), QEMU first sets up the CPU (an
+    # unknown property fails there), then refuses the program: that refusal means success.
     probe = subprocess.run(
-        [interpreter, "-cpu", model, "/bin/sh"], capture_output=True, text=True, check=False
+        [interpreter, "/bin/sh", "sh"],
+        env={**os.environ, "QEMU_CPU": model},
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if "Invalid ELF image" not in probe.stderr:
         say(

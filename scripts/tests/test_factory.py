@@ -180,7 +180,8 @@ def test_emulated_containers_get_the_fast_cpu_model_only_where_qemu_takes_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qemu_says: str, expected: dict[str, str]
 ) -> None:
     fake_qemu = tmp_path / "qemu-aarch64"
-    fake_qemu.write_text(f"#!/bin/sh\necho '{qemu_says}' >&2\nexit 1\n")
+    # Like QEMU, it reads the CPU model from QEMU_CPU; the test checks it was given one.
+    fake_qemu.write_text(f"#!/bin/sh\n[ -n \"$QEMU_CPU\" ] && echo '{qemu_says}' >&2\nexit 1\n")
     fake_qemu.chmod(0o755)
     (tmp_path / "qemu-aarch64.entry").write_text(f"enabled\ninterpreter {fake_qemu}\nflags: F\n")
     monkeypatch.setattr(host, "BINFMT", tmp_path)
