@@ -106,7 +106,7 @@ def ensure_emulation(arch: Arch, host_machine: str) -> None:
             f"(or build this machine's architecture only with `--arch {host_machine}`)."
         )
         raise FactoryError(msg)
-    if "F" not in _flags(entry):
+    if "F" not in _binfmt_field(entry, "flags"):
         msg = (
             f"QEMU for {arch.name} is registered without the F (fix-binary) flag, so containers "
             "cannot use it: reinstall qemu-user-static (Debian's package sets F)."
@@ -119,7 +119,7 @@ def emulation_environment(arch: Arch, host_machine: str) -> dict[str, str]:
     if not emulated(arch, host_machine) or arch.name not in FAST_QEMU_CPU:
         return {}
     model = FAST_QEMU_CPU[arch.name]
-    interpreter = _interpreter(BINFMT / QEMU_BINFMT[arch.name])
+    interpreter = _binfmt_field(BINFMT / QEMU_BINFMT[arch.name], "interpreter")
     # Given a host program the way binfmt_misc would run it (also right for Debian's
     # "-binfmt-P" wrappers, which take the path and argv[0]), QEMU first sets up the CPU (an
     # unknown property fails there), then refuses the program: that refusal means success.
@@ -132,22 +132,17 @@ def emulation_environment(arch: Arch, host_machine: str) -> dict[str, str]:
     )
     if "Invalid ELF image" not in probe.stderr:
         say(
-            f"QEMU at {interpreter} cannot take `-cpu {model}` (QEMU 6.0 or later can): "
+            f"QEMU at {interpreter} cannot take `QEMU_CPU={model}` (QEMU 6.0 or later can): "
             "emulated programs built with pointer authentication will run several times slower"
         )
         return {}
     return {"QEMU_CPU": model}
 
 
-def _interpreter(entry: Path) -> str:
+def _binfmt_field(entry: Path, name: str) -> str:
+    """One field of a binfmt_misc entry ("interpreter /usr/bin/qemu-aarch64", "flags: PF")."""
     for line in entry.read_text().splitlines():
-        if line.startswith("interpreter "):
-            return line.split(" ", 1)[1]
-    return ""
-
-
-def _flags(entry: Path) -> str:
-    for line in entry.read_text().splitlines():
-        if line.startswith("flags:"):
-            return line.split(":", 1)[1]
+        key, _, value = line.partition(" ")
+        if key.rstrip(":") == name:
+            return value.strip()
     return ""
