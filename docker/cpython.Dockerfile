@@ -3,6 +3,8 @@
 # per suite; their source packages carry the upstream tarballs of the others.
 ARG BASE
 FROM ${BASE} AS compile
+# QEMU's CPU model, set by the factory when this image is built under emulation (see host.py).
+ARG QEMU_CPU
 
 # Source suites; sid's and experimental's Release files may be past their Valid-Until date
 # in a mirror snapshot, which does not matter for downloading source.
@@ -23,6 +25,7 @@ COPY build-cpython.sh /usr/local/bin/
 RUN bash /usr/local/bin/build-cpython.sh ${CPYTHONS}
 
 FROM ${BASE}
+ARG QEMU_CPU
 COPY --from=compile /opt/python/ /opt/python/
 COPY requirements/ /opt/_internal/requirements/
 RUN for python in /opt/python/*/bin/python; do \

@@ -3,6 +3,8 @@
 # PATH, a C toolchain. The oldest Debian suite gives the oldest glibc, hence the widest tag.
 ARG ROOTFS
 FROM ${ROOTFS}
+# QEMU's CPU model, set by the factory when this image is built under emulation (see host.py).
+ARG QEMU_CPU
 
 # Debian's own interpreters in this suite, e.g. "python3.9" or "python3.14 python3.15".
 ARG DEBIAN_PYTHONS

@@ -2,6 +2,8 @@
 # Rust (trixie's 1.85 is the oldest that PyO3 accepts), to install both sdists with no wheel.
 ARG BASE
 FROM ${BASE}
+# QEMU's CPU model, set by the factory when this image is built under emulation (see host.py).
+ARG QEMU_CPU
 ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
 RUN apt-get -o Acquire::Check-Valid-Until=false update \
  && apt-get install -y --no-install-recommends \

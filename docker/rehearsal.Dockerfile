@@ -2,6 +2,8 @@
 # rehearsal installs the released wheels from the local index, as a user would.
 ARG BASE
 FROM ${BASE}
+# QEMU's CPU model, set by the factory when this image is built under emulation (see host.py).
+ARG QEMU_CPU
 ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
 # sid's Release file may be past its Valid-Until date in a mirror snapshot.
 RUN apt-get -o Acquire::Check-Valid-Until=false update \

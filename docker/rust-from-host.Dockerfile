@@ -3,6 +3,8 @@
 # rustc is far too old for PyO3.
 ARG BASE
 FROM ${BASE}
+# QEMU's CPU model, set by the factory when this image is built under emulation (see host.py).
+ARG QEMU_CPU
 COPY rust-toolchain/ /opt/rust/
 ENV PATH=/opt/rust/bin:${PATH}
 RUN rustc --version && cargo --version

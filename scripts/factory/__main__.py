@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from . import checks, host, images, native, report, wheels
-from .config import ARCHES, DISTRIBUTIONS, IMAGES, ROOT, WHEELHOUSE, Arch, Distribution
-from .progress import FactoryError, fail, run_in_parallel, say, step
+from .config import (
+    ARCHES, DISTRIBUTIONS, IMAGES, ROOT, WHEELHOUSE, WORK_DIR, Arch, Distribution, Image,
+)
+from .progress import FactoryError, fail, logged_to, run_in_parallel, say, step
 
 #: The interpreters a complete Linux wheel set covers (cibuildwheel's CPython selection).
 WANTED_PYTHONS = ["cp39", "cp310", "cp311", "cp312", "cp313", "cp314", "cp314t", "cp315"]
@@ -67,27 +69,55 @@ def chosen(args: argparse.Namespace) -> tuple[list[Arch], list[Distribution]]:
     return [ARCHES[name] for name in names], distributions
 
 
-def ensure_images(
-    arches: list[Arch], distributions: list[Distribution], *, rebuild: bool
-) -> list[dict[str, Any]]:
-    """Builds or reuses every image the chosen builds need; returns what it did, for the report."""
-    client = host.build_client()
-    done: list[dict[str, Any]] = []
+def image_chains(arches: list[Arch], distributions: list[Distribution]) -> list[list[Image]]:
+    """The chosen images grouped by (suite, architecture): the images of a group share their
+    lower layers and are built one after the other; the groups are independent."""
+    chains: dict[tuple[str, str], list[Image]] = {}
     for arch in arches:
-        host.ensure_emulation(arch, platform.machine())
-        for image in (i for d in distributions for i in IMAGES[(d.name, arch.name)]):
-            before = images.image_label(image.tag)
-            started = time.monotonic()
-            images.build_image(client, image, rebuild=rebuild)
-            reused = not rebuild and before is not None and before == images.image_label(image.tag)
-            done.append(
-                {
-                    "tag": image.tag,
-                    "state": "reused" if reused else "built",
-                    "seconds": round(time.monotonic() - started),
-                }
-            )
-    return done
+        for distribution in distributions:
+            for image in IMAGES[(distribution.name, arch.name)]:
+                chain = chains.setdefault((image.suite, arch.name), [])
+                if image not in chain:
+                    chain.append(image)
+    return list(chains.values())
+
+
+def ensure_images(
+    arches: list[Arch], distributions: list[Distribution], *, rebuild: bool, jobs: int
+) -> list[dict[str, Any]]:
+    """Builds or reuses every image the chosen builds need, `jobs` (suite, architecture) groups
+    at a time, each with its own log; returns what it did, for the report."""
+    client = host.build_client()
+    machine = platform.machine()
+    emulation = {}
+    for arch in arches:
+        host.ensure_emulation(arch, machine)
+        emulation[arch.name] = host.emulation_environment(arch, machine)
+
+    def build_chain(chain: list[Image]) -> list[dict[str, Any]]:
+        first = chain[0]
+        log = WORK_DIR / "logs" / "images" / f"{first.suite}-{first.arch.name}.log"
+        say(f"images {first.suite}-{first.arch.name}: building or reusing (log: {log})")
+        done = []
+        with logged_to(log):
+            for image in chain:
+                before = images.image_label(image.tag)
+                started = time.monotonic()
+                images.build_image(
+                    client, image, rebuild=rebuild, emulation=emulation[image.arch.name]
+                )
+                after = images.image_label(image.tag)
+                state = "reused" if not rebuild and before is not None and before == after else "built"
+                seconds = round(time.monotonic() - started)
+                say(f"{image.tag}: {state} in {seconds} s")
+                done.append({"tag": image.tag, "state": state, "seconds": seconds})
+        return done
+
+    chains = image_chains(arches, distributions)
+    results = run_in_parallel(
+        chains, build_chain, jobs=jobs, first=lambda chain: host.emulated(chain[0].arch, machine)
+    )
+    return [line for chain in results for line in chain]
 
 
 def run_wheels(args: argparse.Namespace) -> bool:
@@ -118,7 +148,9 @@ def run_wheels(args: argparse.Namespace) -> bool:
         local = args.images == "local"
         if local:
             with step("Build images"):
-                image_log = ensure_images(arches, distributions, rebuild=args.rebuild)
+                image_log = ensure_images(
+                    arches, distributions, rebuild=args.rebuild, jobs=args.jobs
+                )
         else:
             for arch in arches:
                 host.ensure_emulation(arch, platform.machine())
@@ -220,7 +252,7 @@ def run_images(args: argparse.Namespace) -> bool:
     if not host.docker_available():
         msg = "building images needs a container engine: `apt-get install docker.io`"
         raise FactoryError(msg)
-    for line in ensure_images(arches, distributions, rebuild=args.rebuild):
+    for line in ensure_images(arches, distributions, rebuild=args.rebuild, jobs=args.jobs):
         say(f"{line['tag']}: {line['state']} ({line['seconds']} s)")
     return True
 

@@ -93,8 +93,12 @@ def unmount_below(folder: Path) -> None:
         run(["umount", "--lazy", point], check=False)
 
 
-def build_rootfs(client: str, suite: str, arch: Arch, *, rebuild: bool) -> str:
-    """A minimal Debian root filesystem as an image, from debootstrap."""
+def build_rootfs(
+    client: str, suite: str, arch: Arch, *, rebuild: bool, emulation: dict[str, str]
+) -> str:
+    """A minimal Debian root filesystem as an image, from debootstrap. `emulation` is the
+    environment for QEMU (host.emulation_environment): debootstrap's second stage runs the
+    suite's own programs (dpkg, maintainer scripts) under it."""
     tag = f"addlist/rootfs:{suite}-{arch.debian}"
     label = recipe_hash((DOCKER_DIR / "rootfs.Dockerfile").read_text(), suite, DEBIAN_MIRROR)
     if not rebuild and image_label(tag) == label:
@@ -113,7 +117,8 @@ def build_rootfs(client: str, suite: str, arch: Arch, *, rebuild: bool) -> str:
             [
                 "debootstrap", "--variant=minbase", f"--arch={arch.debian}", suite,
                 str(tree), DEBIAN_MIRROR,
-            ]
+            ],
+            env={**os.environ, **emulation},
         )  # fmt: skip
         context = work / "context"
         context.mkdir()
@@ -144,12 +149,16 @@ def build_layer(
     files: list[tuple[str, bytes]],
     toolchain: tuple[Path, str] | None = None,
     rebuild: bool,
+    emulation: dict[str, str],
 ) -> None:
     """One image built FROM `parent` with docker/<recipe>; reused if its inputs are unchanged.
 
     `files` are written into the build context. `toolchain` is a Rust sysroot and its version:
     copied into the context as rust-toolchain/, and identified in the label by the version.
+    `emulation` becomes build arguments: every recipe declares `ARG QEMU_CPU` in each stage, so
+    that its RUN steps (apt, compilers) get QEMU's fast CPU model under emulation.
     """
+    build_args = {**build_args, **emulation}
     recipe_file = DOCKER_DIR / recipe
     label = recipe_hash(
         recipe_file.read_text(), image_label(parent) or "", repr(sorted(build_args.items())),
@@ -190,14 +199,15 @@ def requirement_files() -> list[tuple[str, bytes]]:
     ]
 
 
-def build_image(client: str, image: Image, *, rebuild: bool) -> None:
+def build_image(client: str, image: Image, *, rebuild: bool, emulation: dict[str, str]) -> None:
     """The base image, then the compiled CPythons, then the Rust toolchain, as needed."""
-    rootfs = build_rootfs(client, image.suite, image.arch, rebuild=rebuild)
+    rootfs = build_rootfs(client, image.suite, image.arch, rebuild=rebuild, emulation=emulation)
     cas = [(f"extra-ca/extra-ca-{i}.crt", p.read_bytes()) for i, p in enumerate(extra_ca_files())]
     build_layer(
         client, image.arch, recipe="manylinux.Dockerfile", parent=rootfs, tag=image.base_tag,
         build_args={"ROOTFS": rootfs, "DEBIAN_PYTHONS": " ".join(image.debian_pythons)},
         files=[*requirement_files(), ("extra-ca/.keep", b""), *cas], rebuild=rebuild,
+        emulation=emulation,
     )  # fmt: skip
     if image.cpythons:
         script = (DOCKER_DIR / "build-cpython.sh").read_bytes()
@@ -205,11 +215,13 @@ def build_image(client: str, image: Image, *, rebuild: bool) -> None:
             client, image.arch, recipe="cpython.Dockerfile", parent=image.base_tag,
             tag=image.python_tag, build_args={"CPYTHONS": " ".join(image.cpythons)},
             files=[*requirement_files(), ("build-cpython.sh", script)], rebuild=rebuild,
+            emulation=emulation,
         )  # fmt: skip
     elif "python3.9" not in image.debian_pythons:
         build_layer(
             client, image.arch, recipe="cibuildwheel-shim.Dockerfile", parent=image.base_tag,
             tag=image.python_tag, build_args={}, files=[], rebuild=rebuild,
+            emulation=emulation,
         )  # fmt: skip
     else:
         run(["docker", "tag", image.base_tag, image.python_tag])
@@ -218,11 +230,13 @@ def build_image(client: str, image: Image, *, rebuild: bool) -> None:
             client, image.arch, recipe="rust-from-host.Dockerfile", parent=image.python_tag,
             tag=image.tag, build_args={}, files=[], toolchain=host_rust_sysroot(),
             rebuild=rebuild,
+            emulation=emulation,
         )  # fmt: skip
     elif image.rust == "debian":
         build_layer(
             client, image.arch, recipe="rust-from-debian.Dockerfile", parent=image.python_tag,
             tag=image.tag, build_args={}, files=[], rebuild=rebuild,
+            emulation=emulation,
         )  # fmt: skip
 
 

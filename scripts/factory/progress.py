@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import shlex
 import subprocess
 import sys
@@ -9,12 +10,16 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TypeVar
 
 Task = TypeVar("Task")
 Result = TypeVar("Result")
 
 STARTED = time.monotonic()
+#: Where `run` sends the output of the commands it does not capture; None: the terminal. Set per
+#: thread (`logged_to`), so that work running in parallel keeps its output apart.
+_LOG: contextvars.ContextVar[Path | None] = contextvars.ContextVar("log", default=None)
 
 
 class FactoryError(Exception):
@@ -33,6 +38,18 @@ def step(title: str) -> Iterator[None]:
     say(f"{title}: done in {time.monotonic() - started:.0f} s")
 
 
+@contextmanager
+def logged_to(path: Path) -> Iterator[None]:
+    """Within this block (in this thread), `run` appends what commands print to `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("")
+    token = _LOG.set(path)
+    try:
+        yield
+    finally:
+        _LOG.reset(token)
+
+
 def run(
     command: Sequence[str],
     *,
@@ -40,13 +57,27 @@ def run(
     capture: bool = False,
     check: bool = True,
 ) -> subprocess.CompletedProcess[str]:
-    """Runs a command, echoing it; with capture=True its output is returned, not shown."""
+    """Runs a command, echoing it; with capture=True its output is returned, not shown. Inside
+    `logged_to`, the output goes to that log, and a failure quotes the log's last lines."""
     print(f"  $ {shlex.join(command)}", flush=True)
-    done = subprocess.run(
-        list(command), env=env, text=True, capture_output=capture, check=False, stdin=None
-    )
+    log = None if capture else _LOG.get()
+    if log is None:
+        done = subprocess.run(
+            list(command), env=env, text=True, capture_output=capture, check=False, stdin=None
+        )
+    else:
+        with log.open("a") as file:
+            file.write(f"$ {shlex.join(command)}\n")
+            file.flush()
+            done = subprocess.run(
+                list(command), env=env, text=True, stdout=file, stderr=subprocess.STDOUT,
+                check=False, stdin=None,
+            )  # fmt: skip
     if check and done.returncode != 0:
         detail = f"\n{done.stderr.strip()}" if capture and done.stderr else ""
+        if log is not None:
+            tail = "\n".join(log.read_text(errors="replace").splitlines()[-25:])
+            detail = f" (log: {log})\n{tail}"
         msg = f"`{shlex.join(command)}` failed with exit code {done.returncode}{detail}"
         raise FactoryError(msg)
     return done

@@ -224,11 +224,14 @@ def build_images(cases_: list[Case]) -> None:
     client = host.build_client()
     for case in cases_:
         host.ensure_emulation(case.arch, os.uname().machine)
-        rootfs = images.build_rootfs(client, case.suite, case.arch, rebuild=False)
+        emulation = host.emulation_environment(case.arch, os.uname().machine)
+        rootfs = images.build_rootfs(
+            client, case.suite, case.arch, rebuild=False, emulation=emulation
+        )
         recipe = "rehearsal-build.Dockerfile" if case.mode == "sdist" else "rehearsal.Dockerfile"
         images.build_layer(
             client, case.arch, recipe=recipe, parent=rootfs, tag=case.image, build_args={},
-            files=[], rebuild=False,
+            files=[], rebuild=False, emulation=emulation,
         )  # fmt: skip
 
 
@@ -291,6 +294,8 @@ def run_case(case: Case, index: PackageIndex, wheels: list[Path], version: str) 
         f"--volume={ROOT / 'pyproject.toml'}:/rehearsal/pyproject.toml:ro",
     ]
     env = ["--env", f"ADDLIST_TEST_SCOPE={scope}"]
+    for name, value in host.emulation_environment(case.arch, platform.machine()).items():
+        env += ["--env", f"{name}={value}"]
     for ca in images.extra_ca_files():  # a proxy's CA, for the test tools fetched from PyPI
         mounts.append(f"--volume={ca}:{CA_IN_CONTAINER}:ro")
         env += [
