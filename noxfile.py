@@ -95,17 +95,27 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(default=True)
 def tests(session: nox.Session) -> None:
-    """Builds both distributions from source, installs them and runs the whole suite.
+    """Builds both distributions from source, installs them and runs the whole suite, on any
+    supported Python (`nox -s tests --force-python 3.9`).
 
     Extra arguments go to pytest, e.g. `nox -s tests -- -k safety -x`.
     """
-    install_groups(session, "build", "test", "pipeline")
+    install_groups(session, "build", "test")
     session.run(
         "python", "-m", "pip", "install", "--no-build-isolation", "--force-reinstall",
         "--no-deps", ".", "./rust", env=CARGO_ENV,
     )  # fmt: skip
     session.run("pytest", *session.posargs)
-    # The wheel factory's own unit tests (its full run is the main job).
+
+
+@nox.session(default=True)
+def pipeline(session: nox.Session) -> None:
+    """The release pipeline's own tests (scripts/tests): the workflows, the expected wheel set,
+    the gate, and every install of the release resolved for its target (needs PyPI)."""
+    install_groups(session, "bootstrap", "pipeline", "test")
+    # Some tests collect the shared suite against the reference: the pure-Python build of
+    # addlist (no compiler) is enough for that.
+    session.install("--no-deps", "--config-settings=wheel.cmake=false", ".")
     session.run("pytest", "scripts/tests", "-p", "no:cacheprovider", env=FACTORY_ENV)
 
 
@@ -133,7 +143,7 @@ def bench(session: nox.Session) -> None:
 @nox.session(default=False)
 def images(session: nox.Session) -> None:
     """Builds (or reuses) the Linux build images. `nox -s images -- --rebuild` starts over."""
-    install_groups(session, "release")
+    install_groups(session, "factory")
     session.run("python", "-m", "factory", "images", *session.posargs, env=FACTORY_ENV)
 
 
@@ -143,7 +153,7 @@ def wheels(session: nox.Session) -> None:
 
     Arguments go to the factory, e.g. `nox -s wheels -- --arch x86_64 --only addlist`.
     """
-    install_groups(session, "build", "release")
+    install_groups(session, "build", "factory")
     session.run("python", "-m", "factory", "wheels", *session.posargs, env=FACTORY_ENV)
 
 

@@ -13,7 +13,15 @@ from typing import Any
 
 from . import checks, host, images, native, report, wheels
 from .config import (
-    ARCHES, DISTRIBUTIONS, IMAGES, ROOT, WHEELHOUSE, WORK_DIR, Arch, Distribution, Image,
+    ARCHES,
+    DISTRIBUTIONS,
+    IMAGES,
+    ROOT,
+    WHEELHOUSE,
+    WORK_DIR,
+    Arch,
+    Distribution,
+    Image,
 )
 from .progress import FactoryError, fail, logged_to, run_in_parallel, say, step
 
@@ -107,7 +115,9 @@ def ensure_images(
                     client, image, rebuild=rebuild, emulation=emulation[image.arch.name]
                 )
                 after = images.image_label(image.tag)
-                state = "reused" if not rebuild and before is not None and before == after else "built"
+                state = (
+                    "reused" if not rebuild and before is not None and before == after else "built"
+                )
                 seconds = round(time.monotonic() - started)
                 say(f"{image.tag}: {state} in {seconds} s")
                 done.append({"tag": image.tag, "state": state, "seconds": seconds})

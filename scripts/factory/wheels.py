@@ -11,7 +11,10 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -168,17 +171,11 @@ def build_one(source: Path, build: Build) -> WheelRecord:
     label = f"{distribution.name} {identifier}{' abi3' if abi3 else ''}"
     say(f"{label}: building, repairing and testing (log: {log_path.relative_to(ROOT)})")
     command = ["cibuildwheel", "--platform", "linux", "--output-dir", str(output), str(package)]
-    log_path.write_text("")
     started = time.monotonic()
-    stalls = 0
-    returncode: int | None = None
-    while returncode is None and stalls < ATTEMPTS:
-        shutil.rmtree(output, ignore_errors=True)
-        returncode = run_watched(command, cwd=source, env=env, log_path=log_path)
-        if returncode is None:
-            stalls += 1
-            again = "starting it again" if stalls < ATTEMPTS else "giving up"
-            say(f"{label}: no output for {STALL_SECONDS // 60} min, stopped; {again}")
+    returncode, stalls = run_with_watchdog(
+        command, cwd=source, env=env, log_path=log_path, label=label,
+        before_each=lambda: shutil.rmtree(output, ignore_errors=True),
+    )  # fmt: skip
     seconds = time.monotonic() - started
     wheels = sorted(output.glob("*.whl"))
     WHEELHOUSE.mkdir(exist_ok=True)
@@ -208,6 +205,33 @@ def build_one(source: Path, build: Build) -> WheelRecord:
     )
 
 
+def run_with_watchdog(
+    command: list[str],
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    log_path: Path,
+    label: str,
+    echo: bool = False,
+    before_each: Callable[[], object] = lambda: None,
+) -> tuple[int | None, int]:
+    """Runs command under the stall watchdog (run_watched), once more if it stalls. Returns
+    the exit code (None: it stalled every time) and the number of stalls. The log is started
+    afresh; with echo=True the output is also shown (GitHub's log)."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_path.write_text("")
+    stalls = 0
+    returncode: int | None = None
+    while returncode is None and stalls < ATTEMPTS:
+        before_each()
+        returncode = run_watched(command, cwd=cwd, env=env, log_path=log_path, echo=echo)
+        if returncode is None:
+            stalls += 1
+            again = "starting it again" if stalls < ATTEMPTS else "giving up"
+            say(f"{label}: no output for {STALL_SECONDS // 60} min, stopped; {again}")
+    return returncode, stalls
+
+
 def run_watched(
     command: list[str],
     *,
@@ -216,30 +240,52 @@ def run_watched(
     log_path: Path,
     stall_seconds: float = STALL_SECONDS,
     poll_seconds: float = 10,
+    echo: bool = False,
 ) -> int | None:
-    """Runs command with its output appended to log_path. Returns its exit code, or None when
-    the log did not grow for stall_seconds: the command then gets SIGINT (Ctrl-C), on which
-    cibuildwheel removes its container, and SIGKILL if it has not ended a minute later."""
+    """Runs command with its output appended to log_path (and shown, with echo=True). Returns
+    its exit code, or None when it printed nothing for stall_seconds: the command then gets
+    SIGINT (Ctrl-C), on which cibuildwheel removes its container, and SIGKILL if it has not
+    ended a minute later."""
+    last_output = [time.monotonic()]
     with log_path.open("a") as log:
-        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
-    size, changed = -1, time.monotonic()
-    while True:
+        process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        assert process.stdout is not None
+        output = process.stdout
+
+        def pump() -> None:
+            for chunk in iter(output.readline, b""):
+                text = chunk.decode(errors="replace")
+                log.write(text)
+                log.flush()
+                if echo:
+                    sys.stdout.write(text)
+                    sys.stdout.flush()
+                last_output[0] = time.monotonic()
+
+        reader = threading.Thread(target=pump, daemon=True)
+        reader.start()
         try:
-            return process.wait(timeout=poll_seconds)
-        except subprocess.TimeoutExpired:
-            pass
-        if log_path.stat().st_size != size:
-            size, changed = log_path.stat().st_size, time.monotonic()
-        elif time.monotonic() - changed > stall_seconds:
-            break
-    process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    with log_path.open("a") as log:
-        log.write(f"\n[factory] no output for {stall_seconds:.0f} s: stopped\n")
+            while True:
+                try:
+                    code = process.wait(timeout=poll_seconds)
+                except subprocess.TimeoutExpired:
+                    if time.monotonic() - last_output[0] > stall_seconds:
+                        break
+                    continue
+                reader.join(timeout=10)
+                return code
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            reader.join(timeout=10)
+            log.write(f"\n[watchdog] no output for {stall_seconds:.0f} s: stopped\n")
+        finally:
+            output.close()
     return None
 
 

@@ -1,12 +1,12 @@
-"""`python -m release wheels|sources|gate|index|rehearse`: the steps of the release workflow
+"""`python -m release wheels|sources|gate|index|resolve|lock|rehearse`: the steps of the release workflow
 (.github/workflows/release.yml) and the local release rehearsal (scripts/rehearse-release)."""
 
 from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
+import time
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
@@ -14,24 +14,73 @@ from packaging.version import InvalidVersion, Version
 from factory.config import DISTRIBUTIONS, ROOT
 from factory.native import build_pure
 from factory.progress import FactoryError, fail, say, step
-from factory.wheels import build_sdists
+from factory.wheels import build_sdists, run_with_watchdog
 
-from . import gate, rehearsal
+from . import gate, rehearsal, resolution
 from .wheelset import ABI3_FLOOR, PACKAGE_DIRS, PLATFORMS, artifacts
 
 
+def wheel_runs(dist: str, arch: str, build: str) -> list[tuple[str, dict[str, str]]]:
+    """The cibuildwheel runs of one wheels job, as (title, environment) pairs.
+
+    `build` is `all` (every version-specific wheel, then the abi3 wheel), `abi3`, or a
+    CIBW_BUILD selector of version-specific wheels (one shard of an emulated architecture).
+    The abi3 run selects every GIL-enabled CPython: cibuildwheel builds the abi3 wheel with
+    the oldest, then finds it compatible with each later one and tests it there too.
+    """
+    base = {**os.environ, "CIBW_ARCHS": arch}
+    runs = []
+    if build != "abi3":
+        selected = {} if build == "all" else {"CIBW_BUILD": build}
+        runs.append((f"version-specific wheels ({build})", {**base, **selected}))
+    if build in {"all", "abi3"}:
+        abi3 = {
+            **base,
+            "CIBW_BUILD": "cp3*",
+            "CIBW_SKIP": "*t-*",  # free-threaded CPython cannot load abi3 wheels
+            **DISTRIBUTIONS[dist].abi3_environment,
+        }
+        runs.append(
+            (f"the abi3 wheel, built with {ABI3_FLOOR} and tested on every later CPython", abi3)
+        )
+    return runs
+
+
 def run_wheels(args: argparse.Namespace) -> bool:
-    """cibuildwheel for one distribution, platform and architecture: every version-specific
-    wheel of the configuration, then the Limited-API wheel, built with the oldest CPython."""
+    """cibuildwheel for one distribution, platform and architecture (or one shard of it), under
+    the stall watchdog; each run's time and result go to --summary (GitHub's job summary),
+    beside cibuildwheel's own table of wheels."""
     package = str(PACKAGE_DIRS[args.dist].relative_to(ROOT)) or "."
-    command = ["cibuildwheel", "--platform", args.platform, "--output-dir", args.output_dir]
-    base = {**os.environ, "CIBW_ARCHS": args.arch}
-    abi3 = {**base, "CIBW_BUILD": f"{ABI3_FLOOR}-*", **DISTRIBUTIONS[args.dist].abi3_environment}
-    for title, env in (("version-specific wheels", base), ("the abi3 wheel", abi3)):
-        with step(f"{args.dist} {args.platform} {args.arch}: {title}"):
-            if subprocess.run([*command, package], cwd=ROOT, env=env, check=False).returncode:
-                return False
-    return True
+    command = [
+        "cibuildwheel", "--platform", args.platform, "--output-dir", args.output_dir, package,
+    ]  # fmt: skip
+    rows: list[str] = []
+    ok = True
+    for title, env in wheel_runs(args.dist, args.arch, args.build):
+        label = f"{args.dist} {args.platform} {args.arch}: {title}"
+        log_path = Path(args.output_dir).resolve().parent / "logs" / f"{len(rows)}.log"
+        with step(label):
+            started = time.monotonic()
+            code, stalls = run_with_watchdog(
+                command, cwd=ROOT, env=env, log_path=log_path, label=label, echo=True
+            )
+        verdict = "ok" if code == 0 else ("stalled" if code is None else f"exit {code}")
+        rows.append(f"| {title} | {time.monotonic() - started:.0f} s | {stalls} | {verdict} |")
+        ok = ok and code == 0
+        if not ok:
+            break
+    if args.summary:
+        table = [
+            f"### {args.dist}, {args.platform} {args.arch} ({args.build})",
+            "",
+            "| cibuildwheel run | time | stalled runs restarted | result |",
+            "|---|---|---|---|",
+            *rows,
+            "",
+        ]
+        with Path(args.summary).open("a") as file:
+            file.write("\n".join(table) + "\n")
+    return ok
 
 
 def run_sources(args: argparse.Namespace) -> bool:
@@ -78,7 +127,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     wheels.add_argument("--dist", choices=sorted(PACKAGE_DIRS), required=True)
     wheels.add_argument("--platform", choices=PLATFORMS, required=True)
     wheels.add_argument("--arch", required=True, help="one cibuildwheel architecture")
+    wheels.add_argument(
+        "--build",
+        default="all",
+        help="all (default), abi3, or a CIBW_BUILD selector of version-specific wheels",
+    )
     wheels.add_argument("--output-dir", default="wheelhouse")
+    wheels.add_argument("--summary", help="append each run's time and result (Markdown) here")
     wheels.set_defaults(run=run_wheels)
 
     sources = commands.add_parser("sources", help=run_sources.__doc__)
@@ -97,6 +152,14 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     index = commands.add_parser("index", help=run_index.__doc__)
     index.add_argument("ref", help="the tag, e.g. v1.2.0")
     index.set_defaults(run=run_index)
+
+    resolve = commands.add_parser("resolve", help=resolution.check.__doc__)
+    resolution.add_arguments(resolve)
+    resolve.set_defaults(run=resolution.check)
+
+    lock = commands.add_parser("lock", help=resolution.lock.__doc__)
+    lock.add_argument("--check", action="store_true", help="fail if the file is stale")
+    lock.set_defaults(run=resolution.lock)
 
     rehearse = commands.add_parser("rehearse", help=rehearsal.__doc__)
     rehearsal.add_arguments(rehearse)

@@ -221,7 +221,7 @@ def test_a_run_that_goes_quiet_is_stopped(tmp_path: Path) -> None:
     assert code is None
     assert time.monotonic() - started < 30
     assert log.read_text().startswith("compiling\n")
-    assert "no output for 1 s: stopped" in log.read_text()
+    assert "[watchdog] no output for 1 s: stopped" in log.read_text()
 
 
 def test_a_run_that_keeps_printing_gets_its_exit_code(tmp_path: Path) -> None:

@@ -4,13 +4,20 @@ the rehearsal's choice of the wheel pip should pick."""
 
 from __future__ import annotations
 
+import fnmatch
 import re
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
 
 from factory.config import ROOT
 from release import __main__ as cli
@@ -81,33 +88,120 @@ def test_checkouts_do_not_keep_the_token() -> None:
             assert step["with"]["persist-credentials"] is False, where
 
 
-def test_publishing_is_trusted_and_attested() -> None:
+def test_publishing_is_trusted_attested_and_one_identity_per_project() -> None:
     publish = release_workflow()["jobs"]["publish"]
     assert publish["needs"] == "gate", "nothing is uploaded before the gate passes"
-    assert "environment" in publish
-    commands = " ".join(step.get("run", "") for step in publish["steps"])
-    assert "twine upload" in commands
-    assert "--attestations" in commands
-    assert "pypi_attestations sign" in commands
-    assert "password" not in commands
+    # PyPI's (pending) trusted publishers are keyed by repository, workflow and environment:
+    # one environment per distribution, or the first release cannot create both projects.
+    assert sorted(publish["strategy"]["matrix"]["dist"]) == sorted(wheelset.PACKAGE_DIRS)
+    assert "matrix.dist" in publish["environment"]["name"]
+    commands = [step.get("run", "") for step in publish["steps"]]
+    upload = next(c for c in commands if "twine upload" in c)
+    assert "--attestations" in upload
+    assert "--skip-existing" in upload, "a re-run after a partial upload must finish the job"
+    sign = next(c for c in commands if "pypi_attestations sign" in c)
+    # twine attaches only attestation files that are among its inputs: it must be given the
+    # signed folder itself, not just the wheels and sdists.
+    signed = sign.split()[-1]
+    assert upload.split()[-1] == signed, (sign, upload)
+    assert "password" not in " ".join(commands)
     assert "TWINE_PASSWORD" not in str(publish)
 
 
-def test_matrix_builds_every_identifier_exactly_once() -> None:
+def test_the_job_with_the_oidc_token_installs_only_hashed_pins() -> None:
+    publish = release_workflow()["jobs"]["publish"]
+    installs = [s["run"] for s in publish["steps"] if "pip install" in s.get("run", "")]
+    assert installs, "the publish job installs its tools"
+    for command in installs:
+        assert "--require-hashes" in command, command
+        assert "--group" not in command, command
+    text = (ROOT / ".github" / "publish-requirements.txt").read_text()
+    pins = [line for line in text.splitlines() if "==" in line]
+    assert pins
+    assert all(line.endswith(" \\") for line in pins), "every pin is followed by its hashes"
+
+
+def test_every_job_has_a_time_budget_well_inside_githubs_limit() -> None:
+    for path in WORKFLOWS:
+        for name, job in load(path)["jobs"].items():
+            minutes = job.get("timeout-minutes")
+            assert isinstance(minutes, int), f"{path.name}:{name} has no timeout-minutes"
+            assert minutes <= 120, f"{path.name}:{name}: {minutes} min (GitHub stops at 360)"
+
+
+#: The first major of each action that runs on Node 24 (GitHub is retiring Node 20). An action
+#: not listed here fails the test until someone checks it.
+NODE24_MAJOR = {
+    "actions/checkout": 5,
+    "actions/setup-python": 6,
+    "actions/upload-artifact": 6,
+    "actions/download-artifact": 7,
+    "docker/setup-qemu-action": 4,
+}
+
+
+def test_every_action_runs_on_node_24() -> None:
+    for path in WORKFLOWS:
+        for line in path.read_text().splitlines():
+            found = re.search(r"uses: ([\w.-]+/[\w.-]+)@[0-9a-f]{40} # v(\d+)", line)
+            if found:
+                action, major = found[1], int(found[2])
+                assert action in NODE24_MAJOR, f"{path.name}: is {action} on Node 24? {line}"
+                assert major >= NODE24_MAJOR[action], f"{path.name}: {line.strip()}"
+
+
+def shard_identifiers(distribution: str, platform: str, target: dict[str, str]) -> list[str]:
+    """What one wheels job builds version-specific (its `build` selector, or all of them)."""
+    identifiers = wheelset.build_identifiers(distribution, platform, target["arch"])
+    if target["build"] == "abi3":
+        return []
+    if target["build"] == "all":
+        return identifiers
+    patterns = target["build"].split()
+    return [i for i in identifiers if any(fnmatch.fnmatch(i, p) for p in patterns)]
+
+
+def test_matrix_builds_every_identifier_and_every_abi3_wheel_exactly_once() -> None:
     matrix = release_workflow()["jobs"]["wheels"]["strategy"]["matrix"]
     assert sorted(matrix["dist"]) == sorted(wheelset.PACKAGE_DIRS)
     for distribution in matrix["dist"]:
         for platform in wheelset.PLATFORMS:
-            archs = [t["arch"] for t in matrix["target"] if t["platform"] == platform]
+            targets = [t for t in matrix["target"] if t["platform"] == platform]
             built = Counter(
-                identifier
-                for arch in archs
-                for identifier in wheelset.build_identifiers(distribution, platform, arch)
+                i for t in targets for i in shard_identifiers(distribution, platform, t)
             )
             configured = wheelset.build_identifiers(distribution, platform)
             assert configured, f"{distribution} builds nothing on {platform}"
             assert set(built) == set(configured), f"{distribution} on {platform}"
             assert max(built.values()) == 1, f"built twice: {built.most_common(3)}"
+            for arch in {t["arch"] for t in targets}:
+                abi3_jobs = [
+                    t for t in targets if t["arch"] == arch and t["build"] in {"all", "abi3"}
+                ]
+                assert len(abi3_jobs) == 1, f"{platform} {arch}: the abi3 wheel in {abi3_jobs}"
+
+
+def test_the_abi3_wheel_is_tested_on_every_gil_enabled_cpython() -> None:
+    runs = dict(cli.wheel_runs("addlist-rs", "aarch64", "abi3"))
+    ((title, env),) = runs.items()
+    assert "tested on every later CPython" in title
+    assert env["CIBW_BUILD"] == "cp3*"
+    assert fnmatch.fnmatch("cp314t-manylinux_aarch64", env["CIBW_SKIP"])
+    assert not fnmatch.fnmatch("cp314-manylinux_aarch64", env["CIBW_SKIP"])
+    assert env["MATURIN_PEP517_ARGS"] == "--features abi3"
+    shard = cli.wheel_runs("addlist", "aarch64", "cp312-* cp313-*")
+    assert [env.get("CIBW_BUILD") for _, env in shard] == ["cp312-* cp313-*"]
+    assert len(cli.wheel_runs("addlist", "x86_64", "all")) == 2
+
+
+def test_rust_on_windows_arm64_targets_aarch64_not_the_emulated_x64() -> None:
+    with (ROOT / "rust" / "pyproject.toml").open("rb") as file:
+        overrides = tomllib.load(file)["tool"]["cibuildwheel"]["overrides"]
+    (override,) = [o for o in overrides if fnmatch.fnmatch("cp313-win_arm64", o["select"])]
+    assert not fnmatch.fnmatch("cp313-win_amd64", override["select"])
+    assert override["environment"]["CARGO_BUILD_TARGET"] == "aarch64-pc-windows-msvc"
+    assert override["inherit"]["environment"] == "append", "keep RUSTUP_TOOLCHAIN"
+    assert "rustup target add aarch64-pc-windows-msvc" in override["before-all"]
 
 
 def test_expected_set_covers_every_platform_python_and_kind() -> None:
