@@ -9,7 +9,7 @@ wheel for a target (or excludes its Python) fails here instead of on a runner.
 
 pip evaluates environment markers against the interpreter that runs it, whatever
 `--python-version` says; so pip runs here with its marker environment replaced by the
-target's (TARGET_PIP below), and a `python_version < '3.10'` pin is judged for the target.
+target's (PIP_FOR_TARGETS below), and a `python_version < '3.10'` pin is judged for the target.
 """
 
 from __future__ import annotations
@@ -17,9 +17,11 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import os
 import re
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -55,14 +57,39 @@ RUNNERS = {
 #: The marker values of each OS.
 SYSTEMS = {"Linux": ("linux", "posix"), "Darwin": ("darwin", "posix"), "Windows": ("win32", "nt")}
 
-#: Runs pip with its marker environment replaced by the target's (argv[1], JSON).
-TARGET_PIP = """
-import json, sys
+#: Runs pip once for each job read from stdin (JSON: the target's marker environment and pip's
+#: arguments), with pip's marker environment replaced by the job's, and prints each exit code
+#: and error output (JSON). The index pages pip fetches are kept for the next jobs: the jobs
+#: ask for the same few projects on many targets.
+PIP_FOR_TARGETS = """
+import contextlib, io, json, sys
 import pip._vendor.packaging.markers as markers
-environment = json.loads(sys.argv[1])
-markers.default_environment = lambda: dict(environment)
 from pip._internal.cli.main import main
-sys.exit(main(sys.argv[2:]))
+from pip._internal.index.collector import LinkCollector
+
+environment = {}
+markers.default_environment = lambda: dict(environment)
+pages = {}
+fetch = LinkCollector.fetch_response
+
+def fetch_once(self, location, package_name=None):
+    if location.url not in pages:
+        pages[location.url] = fetch(self, location, package_name)
+    return pages[location.url]
+
+LinkCollector.fetch_response = fetch_once
+results = []
+for job in json.load(sys.stdin):
+    environment.clear()
+    environment.update(job["environment"])
+    errors = io.StringIO()
+    with contextlib.redirect_stderr(errors), contextlib.redirect_stdout(io.StringIO()):
+        try:
+            code = main(job["arguments"])
+        except SystemExit as stop:
+            code = stop.code
+    results.append({"code": code, "stderr": errors.getvalue()})
+json.dump(results, sys.stdout)
 """
 
 
@@ -377,22 +404,37 @@ def all_installs() -> list[Install]:
 # Resolution
 
 
-def resolve(install: Install) -> Finding | None:
-    """pip's resolver, binary-only, for the install's target; a Finding says what failed."""
-    target = install.target
+def pip_arguments(install: Install, *extra: str) -> list[str]:
+    return [
+        "install", "--dry-run", "--quiet", "--ignore-installed", "--no-input",
+        "--disable-pip-version-check", *extra, *install.target.pip_options(),
+        *install.requirements,
+    ]  # fmt: skip
+
+
+def run_pip(installs: list[Install], *extra: str) -> list[tuple[int, str]]:
+    """pip's resolver for each install on its target, in one process: (exit code, errors)."""
+    jobs = [
+        {"environment": i.target.marker_environment(), "arguments": pip_arguments(i, *extra)}
+        for i in installs
+    ]
     done = subprocess.run(
-        [
-            sys.executable, "-c", TARGET_PIP, json.dumps(target.marker_environment()),
-            "install", "--dry-run", "--quiet", "--ignore-installed", "--no-input",
-            "--disable-pip-version-check", *target.pip_options(), *install.requirements,
-        ],
+        [sys.executable, "-c", PIP_FOR_TARGETS],
+        input=json.dumps(jobs),
         capture_output=True,
         text=True,
         check=False,
-    )  # fmt: skip
-    if done.returncode == 0:
-        return None
-    return Finding(install=install, problem=pip_problem(done.stderr))
+    )
+    if done.returncode != 0:
+        msg = f"the pip runner failed: {done.stderr.strip()[-2000:]}"
+        raise RuntimeError(msg)
+    return [(int(r["code"]), str(r["stderr"])) for r in json.loads(done.stdout)]
+
+
+def resolve(install: Install) -> Finding | None:
+    """pip's resolver, binary-only, for the install's target; a Finding says what failed."""
+    ((code, errors),) = run_pip([install])
+    return None if code == 0 else Finding(install=install, problem=pip_problem(errors))
 
 
 def pip_problem(stderr: str) -> str:
@@ -407,9 +449,9 @@ def pip_problem(stderr: str) -> str:
     return "; ".join(dict.fromkeys(wanted)) or stderr.strip()[-500:]
 
 
-def resolve_all(installs: Iterable[Install], *, jobs: int = 8) -> list[Finding]:
-    """One pip resolution per (target, environment), of everything installed there, `jobs`
-    pip processes at a time. A finding names every place that installs into it."""
+def resolve_all(installs: Iterable[Install], *, jobs: int) -> list[Finding]:
+    """One pip resolution per (target, environment), of everything installed there, in `jobs`
+    pip processes. A finding names every place that installs into that environment."""
     by_environment: dict[tuple[Target, str], list[Install]] = {}
     for install in installs:
         by_environment.setdefault((install.target, install.environment), []).append(install)
@@ -422,12 +464,21 @@ def resolve_all(installs: Iterable[Install], *, jobs: int = 8) -> list[Finding]:
         )
         for (target, environment), group in by_environment.items()
     ]
+    shares = [merged[i::jobs] for i in range(jobs) if merged[i::jobs]]
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return [finding for finding in pool.map(resolve, merged) if finding is not None]
+        outcomes = list(pool.map(run_pip, shares))
+    return [
+        Finding(install=install, problem=pip_problem(errors))
+        for share, results in zip(shares, outcomes)
+        for install, (code, errors) in zip(share, results)
+        if code != 0
+    ]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--jobs", type=int, default=8, help="pip processes at a time")
+    parser.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1, help="pip processes (default: %(default)s)"
+    )
 
 
 def check(args: argparse.Namespace) -> bool:
@@ -468,21 +519,13 @@ def publish_target() -> Target:
 
 def resolved_versions(install: Install) -> dict[str, str]:
     """name -> version of everything pip would install for `install`, on its target."""
-    done = subprocess.run(
-        [
-            sys.executable, "-c", TARGET_PIP, json.dumps(install.target.marker_environment()),
-            "install", "--dry-run", "--quiet", "--ignore-installed", "--no-input",
-            "--disable-pip-version-check", "--report", "-", *install.target.pip_options(),
-            *install.requirements,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )  # fmt: skip
-    if done.returncode != 0:
-        msg = f"{install.where}: {pip_problem(done.stderr)}"
-        raise ValueError(msg)
-    report = json.loads(done.stdout)
+    with tempfile.TemporaryDirectory() as folder:
+        report_path = Path(folder) / "report.json"
+        ((code, errors),) = run_pip([install], "--report", str(report_path))
+        if code != 0:
+            msg = f"{install.where}: {pip_problem(errors)}"
+            raise ValueError(msg)
+        report = json.loads(report_path.read_text())
     return {
         item["metadata"]["name"].lower().replace("_", "-"): item["metadata"]["version"]
         for item in report["install"]

@@ -24,7 +24,7 @@ UBUNTU_39 = resolution.target_for_runner("ubuntu-24.04", "3.9")
 
 
 def test_every_install_of_the_release_resolves_on_its_target() -> None:
-    assert resolution.check(argparse.Namespace(jobs=8))
+    assert resolution.check(argparse.Namespace(jobs=2))
 
 
 def test_the_release_installs_on_every_kind_of_target() -> None:
