@@ -109,12 +109,16 @@ def official_identifiers(source: Path, distribution: Distribution, arch: Arch) -
     return build_identifiers(package, "linux", arch.name)
 
 
-def build_identifiers(package: Path, platform: str, archs: str | None = None) -> list[str]:
-    """What cibuildwheel builds from a package folder's configuration on a platform."""
+def build_identifiers(
+    package: Path, platform: str, archs: str | None = None, *, env: dict[str, str] | None = None
+) -> list[str]:
+    """What cibuildwheel builds from a package folder's configuration on a platform; `env`
+    adds CIBW_* selections (CIBW_BUILD, CIBW_SKIP) to the configuration's."""
     command = ["cibuildwheel", "--print-build-identifiers", "--platform", platform]
     if archs:
         command += ["--archs", archs]
-    return run([*command, str(package)], capture=True).stdout.split()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CIBW_")}
+    return run([*command, str(package)], capture=True, env={**clean, **(env or {})}).stdout.split()
 
 
 def container_engine(arch: Arch, environment: dict[str, str]) -> str:

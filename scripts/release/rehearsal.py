@@ -1,6 +1,9 @@
-"""The local release rehearsal: the main job's wheelhouse/ is uploaded with twine to a real
-package index on localhost (pypiserver, with passwords), then installed with pip from that
-index in clean containers of several Debian suites, on x86_64 and aarch64, and tested there.
+"""The local release rehearsal: `.github/workflows/release.yml` itself, run here for a tag push
+by a small executor (release.workflow): its Linux jobs build, repair and test the wheels in the
+build images made here, build the sources, run the gate, and publish with the workflow's own
+twine command to a real package index on localhost (pypiserver, with passwords). Then the
+release is installed with pip from that index in clean containers of several Debian suites, on
+x86_64 and aarch64, and tested there.
 
 Each container gets its suite's own CPython. pip installs binary wheels only, and the wheel it
 picks must be the one that the interpreter's tags rank first among the uploaded files (none,
@@ -29,12 +32,26 @@ from typing import Any
 
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
 from factory import host, images
-from factory.config import ARCHES, ROOT, WHEELHOUSE, WORK_DIR, Arch, pinned_requirements
+from factory import wheels as factory_wheels
+from factory.__main__ import ensure_images
+from factory.config import (
+    ARCHES,
+    DISTRIBUTIONS,
+    IMAGES,
+    ROOT,
+    WORK_DIR,
+    Arch,
+    pinned_requirements,
+)
 from factory.progress import FactoryError, run_in_parallel, say, step
 
-from .gate import artifact_version
-from .wheelset import artifacts
+from . import gate, wheelset, workflow
 
 REHEARSAL_DIR = WORK_DIR.parent / "rehearsal"
 I386 = Arch("i686", "i386", oci="386")
@@ -84,12 +101,17 @@ class Outcome:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--from", dest="source", default=str(WHEELHOUSE), help="the release (%(default)s)"
-    )
-    parser.add_argument(
-        "--arch", default="x86_64,aarch64", help="architectures to install on (%(default)s)"
+        "--arch",
+        default="x86_64,aarch64",
+        help="architectures whose wheel jobs run and whose containers install (%(default)s)",
     )
     parser.add_argument("--suites", default=",".join(SUITES), help="Debian suites (%(default)s)")
+    parser.add_argument(
+        "--event",
+        choices=["tag", "manual"],
+        default="tag",
+        help="tag: a pushed v<version> tag (publishes); manual: a run by hand (stops at the gate)",
+    )
     parser.add_argument(
         "--jobs",
         type=int,
@@ -182,10 +204,10 @@ def twine_upload(index: PackageIndex, files: list[Path], password: str) -> tuple
     return done.returncode, (done.stdout + done.stderr).strip()
 
 
-def upload_checks(index: PackageIndex, files: list[Path]) -> list[dict[str, Any]]:
-    """The upload, then the two uploads the index must refuse."""
+def refusal_checks(index: PackageIndex, files: list[Path]) -> list[dict[str, Any]]:
+    """After the publish job's upload: the two uploads the index must refuse."""
     results = []
-    code, text = twine_upload(index, files, secrets.token_urlsafe(8))
+    code, text = twine_upload(index, files[:1], secrets.token_urlsafe(8))
     results.append(
         {
             "what": "upload with a wrong password",
@@ -194,13 +216,12 @@ def upload_checks(index: PackageIndex, files: list[Path]) -> list[dict[str, Any]
             "detail": " ".join(text.split()[-2:]),
         }
     )
-    code, text = twine_upload(index, files, index.password)
     results.append(
         {
-            "what": f"upload of {len(files)} files",
+            "what": f"the publish job's upload of {len(files)} files",
             "expected": "accepted",
-            "ok": code == 0,
-            "detail": text.splitlines()[-1] if text else "",
+            "ok": bool(files),
+            "detail": f"{len(files)} files in the index",
         }
     )
     code, text = twine_upload(index, files[:1], index.password)
@@ -394,49 +415,98 @@ def markdown(uploads: list[dict[str, Any]], outcomes: list[Outcome], seconds: fl
     return "\n".join(lines)
 
 
+def absent_slots(arches: list[str]) -> list[str]:
+    """The release's slots this machine cannot build: macOS, Windows, musllinux, the
+    architectures left out, and the interpreters no local image holds."""
+    buildable: set[wheelset.Slot] = set()
+    for distribution in DISTRIBUTIONS:
+        buildable.add(wheelset.Slot(distribution, wheelset.SDIST))
+        for arch in arches:
+            plan = factory_wheels.plan_local(IMAGES[(distribution, arch)])
+            buildable |= {wheelset.Slot(distribution, identifier) for identifier in plan}
+            if plan:
+                buildable.add(wheelset.Slot(distribution, f"abi3-manylinux_{arch}"))
+    buildable.add(wheelset.Slot(wheelset.PURE_DISTRIBUTION, wheelset.PURE))
+    return sorted(str(slot) for slot in wheelset.expected_slots() - buildable)
+
+
 def rehearse(args: argparse.Namespace) -> bool:
     started = time.monotonic()
-    source = Path(args.source)
-    files = artifacts(source)
-    wheels = [f for f in files if f.name.endswith(".whl")]
-    if not wheels:
-        msg = f"no wheels in {source}: run the main job first (scripts/build-wheels)"
+    arches = [a for a in args.arch.split(",") if a]
+    unknown = sorted(set(arches) - set(ARCHES))
+    if unknown:
+        msg = f"--arch: unknown {unknown}; choose from {', '.join(ARCHES)}"
         raise FactoryError(msg)
-    versions = {str(artifact_version(f)) for f in files}
-    if len(versions) != 1:
-        msg = f"{source} holds several versions {sorted(versions)}: rehearse one release"
-        raise FactoryError(msg)
-    version = versions.pop()
     if not host.docker_available():
-        msg = "the rehearsal installs in containers: it needs Docker (`apt-get install docker.io`)"
+        msg = "the rehearsal builds and installs in containers: it needs Docker (`apt-get install docker.io`)"
         raise FactoryError(msg)
+    version = project_version()
     REHEARSAL_DIR.mkdir(parents=True, exist_ok=True)
+    with step("Build images (the local stand-in for the official manylinux images)"):
+        ensure_images(
+            [ARCHES[a] for a in arches], list(DISTRIBUTIONS.values()), rebuild=False,
+            jobs=args.jobs,
+        )  # fmt: skip
+    absent_file = REHEARSAL_DIR / "absent-slots.txt"
+    absent = absent_slots(arches)
+    absent_file.write_text("".join(f"{slot}\n" for slot in absent))
+    say(f"{len(absent)} slots of the release cannot be built here: {absent_file}")
     # numpy is optional for the suite (its tests skip without it) and has no wheel everywhere.
     test_requirements = pinned_requirements("test")
     optional = [r for r in test_requirements if r.startswith("numpy")]
     required = [r for r in test_requirements if r not in optional]
     (REHEARSAL_DIR / "requirements.txt").write_text("\n".join(required) + "\n")
     (REHEARSAL_DIR / "optional.txt").write_text("\n".join(optional) + "\n")
-    chosen = cases(args.arch.split(","), args.suites.split(","))
-    with step(f"Images for {len(chosen)} containers"):
-        build_images(chosen)
     index = PackageIndex(REHEARSAL_DIR)
     try:
-        with step(f"Upload of {len(files)} files to the index on 127.0.0.1:{index.port}"):
-            uploads = upload_checks(index, files)
-        outcomes = run_in_parallel(
-            chosen,
-            lambda case: run_case(case, index, wheels, version),
-            jobs=args.jobs,
-            first=lambda case: host.emulated(case.arch, platform.machine()),
+        event = (
+            workflow.Event(name="push", ref=f"refs/tags/v{version}")
+            if args.event == "tag"
+            else workflow.Event(name="workflow_dispatch", ref="refs/heads/main")
         )
+        stand_in_env = {
+            "ADDLIST_IMAGES": "local",  # release wheels: the images made here
+            gate.ABSENT_ENV: str(absent_file),
+            # trusted publishing's stand-in: the local index, with its password
+            "TWINE_REPOSITORY_URL": index.upload_url,
+            "TWINE_USERNAME": USER,
+            "TWINE_PASSWORD": index.password,
+        }
+        excluded = sorted(set(ARCHES) - set(arches))
+        with step(f"release.yml for {event.name} of {event.ref}"):
+            jobs, workflow_report = workflow.run_workflow(
+                ROOT / ".github" / "workflows" / "release.yml", event,
+                extra_env=stand_in_env, skip_arches=excluded,
+            )  # fmt: skip
+        ran = [j for j in jobs if j.result not in {"not run here", "skipped"}]
+        workflow_ok = bool(ran) and all(j.result == "success" for j in ran)
+        published = sorted(index.folder.glob("*"))
+        outcomes: list[Outcome] = []
+        uploads: list[dict[str, Any]] = []
+        if args.event == "tag" and workflow_ok:
+            files = [f for f in published if not f.name.endswith(".attestation")]
+            with step("What the index refuses"):
+                uploads = refusal_checks(index, files)
+            wheels = [f for f in files if f.name.endswith(".whl")]
+            chosen = cases(arches, args.suites.split(","))
+            with step(f"Images for {len(chosen)} containers"):
+                build_images(chosen)
+            outcomes = run_in_parallel(
+                chosen,
+                lambda case: run_case(case, index, wheels, version),
+                jobs=args.jobs,
+                first=lambda case: host.emulated(case.arch, platform.machine()),
+            )
     finally:
         index.close()
     seconds = time.monotonic() - started
     text = markdown(uploads, outcomes, seconds)
+    text = workflow_report.read_text() + "\n" + text
     (REHEARSAL_DIR / "report.md").write_text(text)
     document = {
         "version": version,
+        "event": args.event,
+        "published": [f.name for f in published],
         "uploads": uploads,
         "containers": [asdict(o) for o in outcomes],
         "total_seconds": round(seconds),
@@ -444,4 +514,13 @@ def rehearse(args: argparse.Namespace) -> bool:
     (REHEARSAL_DIR / "report.json").write_text(json.dumps(document, indent=2) + "\n")
     print(text)
     say(f"report: {REHEARSAL_DIR / 'report.md'} and report.json")
-    return all(u["ok"] for u in uploads) and all(o.ok for o in outcomes)
+    if args.event == "tag" and not published:
+        say("FAILED: the publish job uploaded nothing to the local index")
+        return False
+    return workflow_ok and all(u["ok"] for u in uploads) and all(o.ok for o in outcomes)
+
+
+def project_version() -> str:
+    """The version the rehearsed tag names (both distributions share it)."""
+    with (ROOT / "pyproject.toml").open("rb") as file:
+        return str(tomllib.load(file)["project"]["version"])

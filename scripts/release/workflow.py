@@ -1,0 +1,822 @@
+"""A small executor for this project's GitHub workflows, so that the release is rehearsed from
+`.github/workflows/release.yml` itself rather than from a copy of its commands.
+
+It reads the workflow, expands each job's matrix, evaluates `if:` and `${{ }}` expressions for
+a tag push (or a manual run), and runs the Linux jobs' `run:` steps as written, in dependency
+order, with GitHub's shells, the workflow's, job's and step's `env`, `$GITHUB_OUTPUT`,
+`$GITHUB_STEP_SUMMARY` and job outputs. Only `uses:` actions get local stand-ins, listed in
+STAND_INS (any other action fails the run), plus one `run:` step: Sigstore signing, which needs
+GitHub's OIDC token (SIGNING_STEP). Jobs on macOS and Windows runners cannot run here: they are
+reported with what they would have built. Open-source runners for workflows were tried (wrkflw)
+and do not handle nested matrix values, tag events or artifact patterns.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import lzma
+import os
+import re
+import shutil
+import subprocess
+import tarfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from factory import host
+from factory.config import ARCHES, DEBIAN_MIRROR, ROOT, WORK_DIR
+from factory.progress import FactoryError, say
+
+from .resolution import RUNNERS, load_yaml, matrix_combinations
+
+WORKFLOW_DIR = WORK_DIR.parent / "rehearsal" / "workflow"
+#: CPythons built here for setup-python's stand-in, once per machine, outside the repository.
+PYTHON_CACHE = (
+    Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "addlist" / "cpython"
+)
+#: The Debian suite whose source package of CPython X.Y the stand-in builds.
+PYTHON_SUITES = {"3.13": "trixie", "3.11": "bookworm"}
+#: The one `run:` step replaced: it signs with GitHub's OIDC identity, which exists only there.
+SIGNING_STEP = re.compile(r"^python -m pypi_attestations sign (?P<files>.+)$")
+
+
+# ---------------------------------------------------------------------------------------------
+# Expressions: the subset of GitHub's expression language that workflows here use.
+
+TOKEN = re.compile(
+    r"\s*(?:(?P<string>'(?:[^']|'')*')|(?P<number>\d+(?:\.\d+)?)|(?P<op>==|!=|&&|\|\||[!(),])"
+    r"|(?P<name>[A-Za-z_][\w.-]*))"
+)
+
+
+class ExpressionError(FactoryError):
+    pass
+
+
+def tokens(text: str) -> list[tuple[str, str]]:
+    found, position = [], 0
+    while position < len(text.rstrip()):
+        match = TOKEN.match(text, position)
+        if match is None or match.end() == position:
+            msg = f"cannot read the expression {text!r} at {text[position:]!r}"
+            raise ExpressionError(msg)
+        kind = match.lastgroup or ""
+        found.append((kind, match[kind]))
+        position = match.end()
+    return found
+
+
+def truthy(value: Any) -> bool:
+    return value not in (None, False, 0, "")
+
+
+class Parser:
+    """Recursive descent over ||, &&, !, ==/!=, literals, context paths and a few functions."""
+
+    def __init__(self, text: str, context: dict[str, Any]) -> None:
+        self.items = tokens(text)
+        self.position = 0
+        self.context = context
+        self.text = text
+
+    def peek(self) -> str:
+        return self.items[self.position][1] if self.position < len(self.items) else ""
+
+    def take(self, expected: str | None = None) -> tuple[str, str]:
+        if self.position >= len(self.items):
+            msg = f"the expression {self.text!r} ends early"
+            raise ExpressionError(msg)
+        item = self.items[self.position]
+        if expected is not None and item[1] != expected:
+            msg = f"expected {expected!r} in {self.text!r}, found {item[1]!r}"
+            raise ExpressionError(msg)
+        self.position += 1
+        return item
+
+    def parse(self) -> Any:
+        value = self.either()
+        if self.position != len(self.items):
+            msg = f"unexpected {self.peek()!r} in {self.text!r}"
+            raise ExpressionError(msg)
+        return value
+
+    def either(self) -> Any:
+        value = self.both()
+        while self.peek() == "||":
+            self.take()
+            other = self.both()
+            value = value if truthy(value) else other
+        return value
+
+    def both(self) -> Any:
+        value = self.negation()
+        while self.peek() == "&&":
+            self.take()
+            other = self.negation()
+            value = other if truthy(value) else value
+        return value
+
+    def negation(self) -> Any:
+        if self.peek() == "!":
+            self.take()
+            return not truthy(self.negation())
+        return self.comparison()
+
+    def comparison(self) -> Any:
+        left = self.primary()
+        if self.peek() in {"==", "!="}:
+            operator = self.take()[1]
+            right = self.primary()
+            same = equal(left, right)
+            return same if operator == "==" else not same
+        return left
+
+    def primary(self) -> Any:
+        kind, text = self.take()
+        if kind == "string":
+            return text[1:-1].replace("''", "'")
+        if kind == "number":
+            return float(text) if "." in text else int(text)
+        if text == "(":
+            value = self.either()
+            self.take(")")
+            return value
+        if kind != "name":
+            msg = f"unexpected {text!r} in {self.text!r}"
+            raise ExpressionError(msg)
+        if text in {"true", "false"}:
+            return text == "true"
+        if text == "null":
+            return None
+        if self.peek() == "(":
+            return self.call(text)
+        return lookup(self.context, text)
+
+    def call(self, name: str) -> Any:
+        self.take("(")
+        arguments = []
+        while self.peek() != ")":
+            arguments.append(self.either())
+            if self.peek() == ",":
+                self.take()
+        self.take(")")
+        functions: dict[str, Callable[..., Any]] = {
+            "success": lambda: True,  # a job stops at its first failed step
+            "always": lambda: True,
+            "failure": lambda: False,
+            "cancelled": lambda: False,
+            "format": lambda template, *values: re.sub(
+                r"\{(\d+)\}", lambda m: text_of(values[int(m[1])]), template
+            ),
+            "startsWith": lambda a, b: text_of(a).lower().startswith(text_of(b).lower()),
+            "contains": lambda a, b: (
+                b in a if isinstance(a, list) else text_of(b).lower() in text_of(a).lower()
+            ),
+        }
+        if name not in functions:
+            msg = f"the function {name}() is not supported by the local executor"
+            raise ExpressionError(msg)
+        return functions[name](*arguments)
+
+
+def equal(left: Any, right: Any) -> bool:
+    """GitHub compares strings without regard to case."""
+    if isinstance(left, str) and isinstance(right, str):
+        return left.lower() == right.lower()
+    return bool(left == right)
+
+
+def lookup(context: dict[str, Any], path: str) -> Any:
+    value: Any = context
+    for key in path.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def text_of(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return str(value)
+
+
+def evaluate(expression: str, context: dict[str, Any]) -> Any:
+    return Parser(expression, context).parse()
+
+
+EMBEDDED = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
+
+
+def substitute(text: Any, context: dict[str, Any]) -> Any:
+    """`${{ expression }}` in a string replaced by its value; a string that is exactly one
+    expression keeps the value's type (a matrix value can be a mapping)."""
+    if not isinstance(text, str):
+        return text
+    whole = EMBEDDED.fullmatch(text.strip())
+    if whole:
+        return evaluate(whole[1], context)
+    return EMBEDDED.sub(lambda m: text_of(evaluate(m[1], context)), text)
+
+
+def condition(text: Any, context: dict[str, Any]) -> bool:
+    """An `if:`: with or without ${{ }}; absent means success()."""
+    if text is None:
+        return True
+    if isinstance(text, bool):
+        return text
+    inner = EMBEDDED.fullmatch(str(text).strip())
+    return truthy(evaluate(inner[1] if inner else str(text), context))
+
+
+# ---------------------------------------------------------------------------------------------
+# The event, the jobs and their order
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """What starts the workflow: a pushed tag, or a manual run on a branch."""
+
+    name: str  # push, workflow_dispatch
+    ref: str  # refs/tags/v0.1.0, refs/heads/main
+
+    @property
+    def ref_type(self) -> str:
+        return "tag" if self.ref.startswith("refs/tags/") else "branch"
+
+    @property
+    def ref_name(self) -> str:
+        return self.ref.split("/", 2)[2]
+
+    def github(self, workflow: str) -> dict[str, Any]:
+        return {
+            "event_name": self.name,
+            "ref": self.ref,
+            "ref_type": self.ref_type,
+            "ref_name": self.ref_name,
+            "workflow": workflow,
+            "repository": "addlist/addlist",
+            "sha": git_head(),
+        }
+
+
+def git_head() -> str:
+    done = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
+    )
+    return done.stdout.strip()
+
+
+def job_order(jobs: dict[str, Any]) -> list[str]:
+    """Job ids with every job after the jobs it needs."""
+    order: list[str] = []
+
+    def visit(job_id: str, seen: tuple[str, ...]) -> None:
+        if job_id in order:
+            return
+        if job_id in seen:
+            msg = f"the jobs' needs form a cycle: {' -> '.join((*seen, job_id))}"
+            raise FactoryError(msg)
+        for need in needs_of(jobs[job_id]):
+            visit(need, (*seen, job_id))
+        order.append(job_id)
+
+    for job_id in jobs:
+        visit(job_id, ())
+    return order
+
+
+def needs_of(job: dict[str, Any]) -> list[str]:
+    needs = job.get("needs", [])
+    return [needs] if isinstance(needs, str) else list(needs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass
+class StepResult:
+    name: str
+    result: str  # success, failure, skipped, stand-in
+    seconds: float = 0.0
+    note: str = ""
+
+
+@dataclass
+class JobResult:
+    job: str
+    name: str
+    runner: str
+    result: str  # success, failure, skipped, not run here
+    seconds: float = 0.0
+    steps: list[StepResult] = field(default_factory=list)
+    outputs: dict[str, str] = field(default_factory=dict)
+    note: str = ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Stand-ins for the actions
+
+
+@dataclass
+class Job:
+    """One job instance (one matrix combination) while it runs."""
+
+    workspace: Path
+    log: Path
+    env: dict[str, str]  # what every step gets: the runner's variables, PATH with setup-python
+    path: list[str] = field(default_factory=list)  # folders put first on PATH
+
+
+class Rehearsal:
+    """One run of a workflow: its artifacts, its jobs' results, the settings it was given."""
+
+    def __init__(
+        self,
+        workflow_path: Path,
+        event: Event,
+        *,
+        extra_env: dict[str, str],
+        folder: Path,
+        skip_arches: list[str] | None = None,
+    ) -> None:
+        self.workflow_path = workflow_path
+        self.workflow = load_yaml(workflow_path)
+        self.event = event
+        self.extra_env = extra_env
+        self.folder = folder
+        self.artifacts = folder / "artifacts"
+        self.results: list[JobResult] = []
+        #: matrix instances building these architectures are left out (--arch)
+        self.skip_arches = set(skip_arches or [])
+
+    # -- the stand-ins ------------------------------------------------------------------------
+
+    def checkout(self, job: Job, _with: dict[str, Any]) -> str:
+        """A clean export of HEAD (what a checkout of the pushed tag gives)."""
+        shutil.rmtree(job.workspace, ignore_errors=True)
+        job.workspace.mkdir(parents=True)
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", "--format=tar", "HEAD"],
+            capture_output=True,
+            check=True,
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(job.workspace)], input=archive, check=True)
+        return f"git archive HEAD ({git_head()[:12]})"
+
+    def setup_python(self, job: Job, with_: dict[str, Any]) -> str:
+        """A fresh virtual environment of each version asked for; the last one is `python`."""
+        versions = str(with_.get("python-version", "")).split()
+        if not versions:
+            msg = "setup-python without python-version: say which Python the job needs"
+            raise FactoryError(msg)
+        bin_dir = job.workspace.parent / f"{job.workspace.name}-python"
+        shutil.rmtree(bin_dir, ignore_errors=True)
+        bin_dir.mkdir(parents=True)
+        for version in versions:
+            interpreter = host_python(version, log=job.log)
+            venv = bin_dir / f"venv-{version}"
+            subprocess.run([str(interpreter), "-m", "venv", str(venv)], check=True)
+            (bin_dir / f"python{version}").symlink_to(venv / "bin" / "python")
+        job.path[:0] = [str(bin_dir / f"venv-{versions[-1]}" / "bin"), str(bin_dir)]
+        return "a new venv of " + ", ".join(
+            f"CPython {v} ({host_python(v, log=job.log)})" for v in versions
+        )
+
+    def setup_qemu(self, _job: Job, with_: dict[str, Any]) -> str:
+        """The binfmt_misc registration the factory does (host.ensure_emulation)."""
+        names = {"arm64": "aarch64", "aarch64": "aarch64"}
+        platforms = [p.strip() for p in str(with_.get("platforms", "arm64")).split(",")]
+        for platform in platforms:
+            host.ensure_emulation(ARCHES[names[platform]], os.uname().machine)
+        return f"QEMU registered for {', '.join(platforms)}"
+
+    def upload_artifact(self, job: Job, with_: dict[str, Any]) -> str:
+        """Files matching `path` (a folder: its contents) stored under `name`."""
+        name = str(with_["name"])
+        target = self.artifacts / name
+        if target.exists():
+            msg = f"an artifact named {name} was already uploaded in this run (GitHub refuses it)"
+            raise FactoryError(msg)
+        files: list[tuple[Path, Path]] = []
+        for pattern in str(with_["path"]).split():
+            base = job.workspace / pattern
+            if pattern.endswith("/") or base.is_dir():
+                files += [(f, f.relative_to(base)) for f in sorted(base.rglob("*")) if f.is_file()]
+            else:
+                files += [(f, Path(f.name)) for f in sorted(job.workspace.glob(pattern))]
+        if not files and with_.get("if-no-files-found", "warn") == "error":
+            msg = f"upload-artifact {name}: no file matches {with_['path']}"
+            raise FactoryError(msg)
+        for origin, relative in files:
+            (target / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(origin, target / relative)
+        return f"{len(files)} files as {name}"
+
+    def download_artifact(self, job: Job, with_: dict[str, Any]) -> str:
+        """By `name`, or every artifact matching `pattern` (each in its own folder, or merged
+        into `path` with merge-multiple)."""
+        destination = job.workspace / str(with_.get("path", "."))
+        stored = sorted(p.name for p in self.artifacts.iterdir()) if self.artifacts.exists() else []
+        if "name" in with_:
+            names, merge = [str(with_["name"])], True
+            if names[0] not in stored:
+                msg = f"download-artifact: no artifact named {names[0]} (have: {stored})"
+                raise FactoryError(msg)
+        else:
+            names = [n for n in stored if fnmatch.fnmatch(n, str(with_.get("pattern", "*")))]
+            merge = bool(with_.get("merge-multiple", False))
+        count = 0
+        for name in names:
+            into = destination if merge else destination / name
+            for origin in sorted((self.artifacts / name).rglob("*")):
+                if origin.is_file():
+                    target = into / origin.relative_to(self.artifacts / name)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(origin, target)
+                    count += 1
+        return f"{count} files from {len(names)} artifacts into {with_.get('path', '.')}"
+
+    def stand_ins(self) -> dict[str, Callable[[Job, dict[str, Any]], str]]:
+        """The actions the workflows use, and what stands in for each here."""
+        return {
+            "actions/checkout": self.checkout,
+            "actions/setup-python": self.setup_python,
+            "docker/setup-qemu-action": self.setup_qemu,
+            "actions/upload-artifact": self.upload_artifact,
+            "actions/download-artifact": self.download_artifact,
+        }
+
+    # -- running ------------------------------------------------------------------------------
+
+    def run(self, only: set[str] | None = None) -> list[JobResult]:
+        jobs = self.workflow["jobs"]
+        for job_id in job_order(jobs):
+            if only is not None and job_id not in only:
+                continue
+            self.results += self.run_job(job_id, jobs[job_id])
+        return self.results
+
+    def needs_context(self, job: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        context: dict[str, Any] = {}
+        ok = True
+        for need in needs_of(job):
+            instances = [r for r in self.results if r.job == need]
+            result = (
+                "success"
+                if instances and all(r.result == "success" for r in instances)
+                else "failure"
+            )
+            outputs: dict[str, str] = {}
+            for instance in instances:
+                outputs.update(instance.outputs)
+            context[need] = {"result": result, "outputs": outputs}
+            ok = ok and result == "success"
+        return context, ok
+
+    def run_job(self, job_id: str, job: dict[str, Any]) -> Iterator[JobResult]:
+        needs, needs_ok = self.needs_context(job)
+        combinations = matrix_combinations(job)
+        for index, matrix in enumerate(combinations):
+            context = {
+                "github": self.event.github(self.workflow.get("name", "")),
+                "matrix": matrix,
+                "strategy": {"job-index": index, "job-total": len(combinations)},
+                "needs": needs,
+                "runner": {"os": "Linux", "arch": "X64"},
+                "env": {},
+                "steps": {},
+                "vars": {},
+            }
+            name = text_of(substitute(job.get("name", job_id), context))
+            runner = text_of(substitute(job["runs-on"], context))
+            result = JobResult(job=job_id, name=name, runner=runner, result="skipped")
+            if not needs_ok:
+                result.note = "a job it needs did not succeed"
+            elif not condition(job.get("if"), context):
+                result.note = f"`if: {job.get('if')}` is false for this event"
+            elif RUNNERS.get(runner, ("?",))[0] != "Linux":
+                result.result = "not run here"
+                result.note = f"{runner}: only GitHub's own runners run it"
+            elif lookup(matrix, "target.arch") in self.skip_arches:
+                result.result = "not run here"
+                result.note = f"{lookup(matrix, 'target.arch')}: left out with --arch"
+            else:
+                self.run_steps(job_id, index, job, context, result)
+            say(f"job {name}: {result.result} ({result.seconds:.0f} s) {result.note}".rstrip())
+            yield result
+
+    def run_steps(
+        self,
+        job_id: str,
+        index: int,
+        job: dict[str, Any],
+        context: dict[str, Any],
+        result: JobResult,
+    ) -> None:
+        started = time.monotonic()
+        folder = self.folder / "jobs" / f"{job_id}-{index}"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        state = Job(workspace=folder / "workspace", log=folder / "log.txt", env={})
+        state.workspace.mkdir()
+        state.log.write_text("")
+        summary = folder / "step-summary.md"
+        summary.write_text("")
+        variables = {**self.workflow.get("env", {}), **job.get("env", {})}
+        context["env"] = {k: text_of(substitute(v, context)) for k, v in variables.items()}
+        result.result = "success"
+        for number, step in enumerate(job.get("steps", [])):
+            label = step.get("name") or step.get("uses") or step.get("run", "").splitlines()[0]
+            label = text_of(substitute(label, context))
+            if not condition(step.get("if"), context):
+                result.steps.append(StepResult(label, "skipped", note=f"if: {step.get('if')}"))
+                continue
+            step_started = time.monotonic()
+            try:
+                outcome, note = self.run_step(step, number, state, context, summary)
+            except FactoryError as error:
+                outcome, note = "failure", str(error).splitlines()[0]
+            seconds = time.monotonic() - step_started
+            result.steps.append(StepResult(label, outcome, seconds, note))
+            say(f"  {result.name} / {label}: {outcome} in {seconds:.0f} s {note}".rstrip())
+            if outcome == "failure":
+                result.result = "failure"
+                tail = state.log.read_text(errors="replace").splitlines()[-25:]
+                print("\n".join(tail), flush=True)
+                break
+        outputs = job.get("outputs", {})
+        result.outputs = {k: text_of(substitute(v, context)) for k, v in outputs.items()}
+        result.seconds = time.monotonic() - started
+        result.note = f"log: {display(state.log)}"
+
+    def run_step(
+        self,
+        step: dict[str, Any],
+        number: int,
+        job: Job,
+        context: dict[str, Any],
+        summary: Path,
+    ) -> tuple[str, str]:
+        with_ = {k: substitute(v, context) for k, v in step.get("with", {}).items()}
+        if "uses" in step:
+            action = step["uses"].split("@", 1)[0]
+            stand_in = self.stand_ins().get(action)
+            if stand_in is None:
+                msg = (
+                    f"`uses: {step['uses']}` has no local stand-in: add one to "
+                    "release.workflow.Rehearsal.stand_ins, or the rehearsal cannot run this job"
+                )
+                raise FactoryError(msg)
+            return "stand-in", stand_in(job, with_)
+        script = text_of(substitute(step["run"], context))
+        step_env = {k: text_of(substitute(v, context)) for k, v in step.get("env", {}).items()}
+        output_file = job.workspace.parent / f"output-{number}.txt"
+        output_file.write_text("")
+        env = {
+            **os.environ,
+            **self.extra_env,
+            **context["env"],
+            **step_env,
+            "CI": "true",
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_WORKSPACE": str(job.workspace),
+            "GITHUB_OUTPUT": str(output_file),
+            "GITHUB_STEP_SUMMARY": str(summary),
+            "GITHUB_REF": self.event.ref,
+            "GITHUB_REF_NAME": self.event.ref_name,
+            "GITHUB_REF_TYPE": self.event.ref_type,
+            "GITHUB_EVENT_NAME": self.event.name,
+            "RUNNER_OS": "Linux",
+            "RUNNER_ARCH": "X64",
+            "PATH": os.pathsep.join([*job.path, os.environ.get("PATH", "")]),
+        }
+        signing = SIGNING_STEP.match(script.strip())
+        if signing:
+            return "stand-in", sign_stand_in(job.workspace, signing["files"])
+        shell = step.get("shell")
+        # GitHub's shells: `bash` named: --noprofile --norc -eo pipefail; unnamed: bash -e.
+        command = (
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script]
+            if shell == "bash"
+            else ["bash", "-e", "-c", script]
+        )
+        if shell not in {None, "bash"}:
+            msg = f"shell: {shell} is not supported by the local executor"
+            raise FactoryError(msg)
+        with job.log.open("a") as log:
+            log.write(f"\n##[step] {script}\n")
+            log.flush()
+            done = subprocess.run(
+                command, cwd=job.workspace, env=env, stdout=log, stderr=subprocess.STDOUT,
+                check=False,
+            )  # fmt: skip
+        if "id" in step:
+            context["steps"][step["id"]] = {"outputs": read_outputs(output_file)}
+        return ("success", "") if done.returncode == 0 else ("failure", f"exit {done.returncode}")
+
+
+def display(path: Path) -> str:
+    """A path relative to the repository where it is inside it."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def read_outputs(path: Path) -> dict[str, str]:
+    """name=value lines (and name<<DELIMITER blocks) of a $GITHUB_OUTPUT file."""
+    outputs: dict[str, str] = {}
+    lines = iter(path.read_text().splitlines())
+    for line in lines:
+        if "<<" in line and "=" not in line.split("<<", 1)[0]:
+            name, delimiter = line.split("<<", 1)
+            block = []
+            for inner in lines:
+                if inner == delimiter:
+                    break
+                block.append(inner)
+            outputs[name] = "\n".join(block)
+        elif "=" in line:
+            name, value = line.split("=", 1)
+            outputs[name] = value
+    return outputs
+
+
+def sign_stand_in(workspace: Path, files: str) -> str:
+    """Writes `<file>.publish.attestation` for each file, as the signing step would. Its content
+    is a placeholder that says it was not signed: a real attestation needs GitHub's OIDC."""
+    signed = 0
+    for pattern in files.split():
+        for path in sorted(workspace.glob(pattern)):
+            if path.name.endswith(".attestation"):
+                continue
+            note = {
+                "version": 1,
+                "note": "rehearsal stand-in: not signed (Sigstore needs GitHub's OIDC token)",
+                "file": path.name,
+            }
+            path.with_name(path.name + ".publish.attestation").write_text(json.dumps(note))
+            signed += 1
+    return f"{signed} placeholder .publish.attestation files (Sigstore needs GitHub's OIDC)"
+
+
+# ---------------------------------------------------------------------------------------------
+# CPython for setup-python's stand-in
+
+
+def host_python(version: str, *, log: Path) -> Path:
+    """A CPython of `version` for this machine: ADDLIST_PYTHON_<X_Y>, one on PATH, or one built
+    here from Debian's source package (about 5 minutes, once per machine)."""
+    configured = os.environ.get(f"ADDLIST_PYTHON_{version.replace('.', '_')}")
+    if configured:
+        return Path(configured)
+    on_path = shutil.which(f"python{version}")
+    if on_path:
+        return Path(on_path)
+    built = PYTHON_CACHE / version / "bin" / f"python{version}"
+    if built.exists():
+        return built
+    if version not in PYTHON_SUITES:
+        msg = (
+            f"setup-python's stand-in has no CPython {version}: put python{version} on PATH or "
+            f"set ADDLIST_PYTHON_{version.replace('.', '_')}=/path/to/python"
+        )
+        raise FactoryError(msg)
+    build_host_python(version, PYTHON_SUITES[version], log=log)
+    return built
+
+
+def debian_source_version(package: str, suite: str) -> tuple[str, str]:
+    """(version, upstream tarball name) of a source package in a suite, from its Sources index."""
+    url = f"{DEBIAN_MIRROR}/dists/{suite}/main/source/Sources.xz"
+    with urllib.request.urlopen(url, timeout=120) as answer:
+        text = lzma.decompress(answer.read()).decode(errors="replace")
+    for stanza in text.split("\n\n"):
+        if f"\nPackage: {package}\n" in f"\n{stanza}\n":
+            version = re.search(r"^Version: (.+)$", stanza, re.MULTILINE)
+            tarball = re.search(
+                rf"\s({re.escape(package)}_[^\s]+\.orig\.tar\.\w+)$", stanza, re.MULTILINE
+            )
+            if version and tarball:
+                return version[1], tarball[1]
+    msg = f"{suite} has no source package {package}"
+    raise FactoryError(msg)
+
+
+def build_host_python(version: str, suite: str, *, log: Path) -> None:
+    package = f"python{version}"
+    debian_version, tarball = debian_source_version(package, suite)
+    prefix = PYTHON_CACHE / version
+    work = PYTHON_CACHE / f"build-{version}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    say(
+        f"setup-python stand-in: building CPython {version} ({debian_version}, {suite}) into {prefix}"
+    )
+    url = f"{DEBIAN_MIRROR}/pool/main/p/{package}/{tarball}"
+    with urllib.request.urlopen(url, timeout=600) as answer:
+        (work / tarball).write_bytes(answer.read())
+    with tarfile.open(work / tarball) as archive:
+        archive.extractall(work, filter="data")
+    source = next(p for p in work.iterdir() if p.is_dir())
+    steps = [
+        ["./configure", f"--prefix={prefix}", "--with-ensurepip=install"],
+        ["make", f"-j{os.cpu_count() or 1}"],
+        ["make", "install"],
+    ]
+    with log.open("a") as output:
+        for command in steps:
+            done = subprocess.run(
+                command, cwd=source, stdout=output, stderr=subprocess.STDOUT, check=False
+            )
+            if done.returncode != 0:
+                msg = (
+                    f"building CPython {version} failed at `{' '.join(command)}` (log: {log}). "
+                    "It needs a C compiler and the headers of OpenSSL, zlib, libffi, bzip2, xz and "
+                    "SQLite: apt-get install build-essential libssl-dev zlib1g-dev libffi-dev "
+                    "libbz2-dev liblzma-dev libsqlite3-dev"
+                )
+                raise FactoryError(msg)
+    check = subprocess.run(
+        [str(prefix / "bin" / f"python{version}"), "-c", "import ssl, sqlite3, zlib, ctypes"],
+        check=False,
+    )
+    if check.returncode != 0:
+        msg = f"CPython {version} was built without ssl, sqlite3, zlib or ctypes: see {log}"
+        raise FactoryError(msg)
+    shutil.rmtree(work)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports
+
+
+def report_markdown(results: list[JobResult], event: Event, seconds: float) -> str:
+    lines = [
+        f"# {event.name} of `{event.ref}`: the release workflow, rehearsed",
+        "",
+        "| job | runner | result | time | notes |",
+        "|---|---|---|---|---|",
+    ]
+    for job in results:
+        mark = {"success": "✅", "failure": "❌", "skipped": "⏭", "not run here": "·"}[job.result]
+        lines.append(
+            f"| {job.name} | {job.runner} | {mark} {job.result} | {job.seconds:.0f} s | {job.note} |"
+        )
+    lines += ["", "## Steps", ""]
+    for job in results:
+        if not job.steps:
+            continue
+        lines += [f"### {job.name}", "", "| step | result | time | note |", "|---|---|---|---|"]
+        lines += [f"| {s.name} | {s.result} | {s.seconds:.0f} s | {s.note} |" for s in job.steps]
+        lines.append("")
+    lines.append(f"Total: {seconds / 60:.1f} min.")
+    return "\n".join(lines) + "\n"
+
+
+def write_reports(results: list[JobResult], event: Event, seconds: float, folder: Path) -> Path:
+    (folder / "workflow-report.json").write_text(
+        json.dumps(
+            {
+                "event": event.name,
+                "ref": event.ref,
+                "total_seconds": round(seconds),
+                "jobs": [
+                    {**job.__dict__, "steps": [step.__dict__ for step in job.steps]}
+                    for job in results
+                ],
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    path = folder / "workflow-report.md"
+    path.write_text(report_markdown(results, event, seconds))
+    return path
+
+
+def run_workflow(
+    workflow_path: Path,
+    event: Event,
+    *,
+    extra_env: dict[str, str],
+    skip_arches: list[str] | None = None,
+    only: set[str] | None = None,
+) -> tuple[list[JobResult], Path]:
+    """Runs the workflow for the event here; returns the job results and the report's path."""
+    started = time.monotonic()
+    shutil.rmtree(WORKFLOW_DIR, ignore_errors=True)
+    WORKFLOW_DIR.mkdir(parents=True)
+    rehearsal = Rehearsal(
+        workflow_path, event, extra_env=extra_env, folder=WORKFLOW_DIR, skip_arches=skip_arches
+    )
+    results = rehearsal.run(only)
+    report = write_reports(results, event, time.monotonic() - started, WORKFLOW_DIR)
+    print(report.read_text(), flush=True)
+    return results, report

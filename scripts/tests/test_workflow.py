@@ -1,0 +1,189 @@
+"""The local workflow executor (release.workflow) that the release rehearsal runs
+`.github/workflows/release.yml` with: expressions, job order, matrix, artifacts, outputs, and
+stand-ins only for the actions it knows."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from factory.config import ROOT
+from release import workflow
+from release.resolution import load_yaml
+
+TAG = workflow.Event(name="push", ref="refs/tags/v0.1.0")
+MANUAL = workflow.Event(name="workflow_dispatch", ref="refs/heads/main")
+
+
+def context(event: workflow.Event, **extra: Any) -> dict[str, Any]:
+    return {"github": event.github("Release"), "runner": {"arch": "X64"}, **extra}
+
+
+@pytest.mark.parametrize(("arch", "scope"), [("aarch64", "emulated"), ("x86_64", "full")])
+def test_the_test_scope_expression_of_the_wheels_job(arch: str, scope: str) -> None:
+    expression = "(matrix.target.arch == 'aarch64' && runner.arch == 'X64') && 'emulated' || 'full'"
+    found = workflow.evaluate(expression, context(TAG, matrix={"target": {"arch": arch}}))
+    assert found == scope
+
+
+def test_publish_runs_for_a_tag_push_and_not_for_a_manual_run() -> None:
+    condition = "github.event_name == 'push' && github.ref_type == 'tag'"
+    assert workflow.condition(condition, context(TAG))
+    assert not workflow.condition(condition, context(MANUAL))
+    assert workflow.condition(None, context(TAG)), "no if: means success()"
+
+
+def test_substitution_keeps_a_whole_value_and_formats_embedded_ones() -> None:
+    matrix = {"target": {"arch": "arm64", "runner": "macos-15"}}
+    found = workflow.substitute("${{ matrix.target }}", {"matrix": matrix})
+    assert found == matrix["target"]
+    text = "Wheels (${{ matrix.target.arch }}, ${{ format('{0}-{1}', 'a', 2) }})"
+    assert workflow.substitute(text, {"matrix": matrix}) == "Wheels (arm64, a-2)"
+    testpypi = "https://${{ needs.gate.outputs.index == 'testpypi' && 'test.' || '' }}pypi.org/"
+    needs = {"gate": {"outputs": {"index": "testpypi"}}}
+    assert workflow.substitute(testpypi, {"needs": needs}) == "https://test.pypi.org/"
+
+
+def test_an_unsupported_expression_is_refused() -> None:
+    with pytest.raises(workflow.ExpressionError, match="not supported"):
+        workflow.evaluate("hashFiles('**/*.lock')", {})
+    with pytest.raises(workflow.ExpressionError):
+        workflow.evaluate("matrix.a ==", {})
+
+
+def every_expression(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        found = [str(node["if"])] if "if" in node else []
+        return found + [e for value in node.values() for e in every_expression(value)]
+    if isinstance(node, list):
+        return [e for value in node for e in every_expression(value)]
+    if isinstance(node, str):
+        return [m[1] for m in re.finditer(r"\$\{\{(.*?)\}\}", node)]
+    return []
+
+
+@pytest.mark.parametrize("name", ["release.yml", "ci.yml"])
+def test_every_expression_of_the_workflows_can_be_evaluated_here(name: str) -> None:
+    document = load_yaml(ROOT / ".github" / "workflows" / name)
+    expressions = every_expression(document["jobs"])
+    assert expressions
+    for expression in expressions:
+        inner = re.fullmatch(r"\s*\$\{\{(.*)\}\}\s*", expression)
+        workflow.Parser(inner[1] if inner else expression, {}).parse()
+
+
+def test_jobs_run_after_the_jobs_they_need() -> None:
+    jobs = load_yaml(ROOT / ".github" / "workflows" / "release.yml")["jobs"]
+    order = workflow.job_order(jobs)
+    assert order.index("gate") > order.index("wheels")
+    assert order.index("gate") > order.index("sources")
+    assert order.index("publish") > order.index("gate")
+
+
+def test_outputs_are_read_as_github_writes_them(tmp_path: Path) -> None:
+    path = tmp_path / "output"
+    path.write_text("index=pypi\nnotes<<EOF\nline 1\nline 2\nEOF\n")
+    assert workflow.read_outputs(path) == {"index": "pypi", "notes": "line 1\nline 2"}
+
+
+def write_workflow(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "workflow.yml"
+    path.write_text(text)
+    return path
+
+
+MINI = """
+name: Mini
+on: push
+env:
+  GREETING: hello
+jobs:
+  make:
+    runs-on: ubuntu-24.04
+    strategy:
+      matrix:
+        part: [a, b]
+    outputs:
+      said: ${{ steps.say.outputs.said }}
+    steps:
+      - id: say
+        shell: bash
+        run: |
+          mkdir out && echo "$GREETING ${{ matrix.part }}" > out/${{ matrix.part }}.txt
+          echo "said=$GREETING" >> "$GITHUB_OUTPUT"
+      - uses: actions/upload-artifact@0000000000000000000000000000000000000000
+        with:
+          name: part-${{ matrix.part }}
+          path: out/*.txt
+          if-no-files-found: error
+  use:
+    needs: make
+    if: needs.make.outputs.said == 'hello'
+    runs-on: ubuntu-24.04
+    steps:
+      - uses: actions/download-artifact@0000000000000000000000000000000000000000
+        with:
+          pattern: part-*
+          merge-multiple: true
+          path: all
+      - env:
+          SAID: ${{ needs.make.outputs.said }}
+        run: test "$(cat all/a.txt all/b.txt)" = "$(printf 'hello a\\nhello b')" && test "$SAID" = hello
+  mac:
+    runs-on: macos-15
+    steps:
+      - run: exit 1
+  tag-only:
+    runs-on: ubuntu-24.04
+    if: github.ref_type == 'tag'
+    steps:
+      - run: exit 1
+"""
+
+
+def test_a_small_workflow_runs_with_matrix_outputs_and_artifacts(tmp_path: Path) -> None:
+    path = write_workflow(tmp_path, MINI)
+    runner = workflow.Rehearsal(path, MANUAL, extra_env={}, folder=tmp_path / "run")
+    results = {r.job: r for r in runner.run()}
+    assert [r.result for r in runner.results if r.job == "make"] == ["success", "success"]
+    assert results["use"].result == "success", results["use"].steps
+    assert results["mac"].result == "not run here"
+    assert results["tag-only"].result == "skipped"
+
+
+def test_an_action_without_a_stand_in_fails_loudly(tmp_path: Path) -> None:
+    path = write_workflow(
+        tmp_path,
+        "on: push\njobs:\n  j:\n    runs-on: ubuntu-24.04\n    steps:\n"
+        "      - uses: some/action@0000000000000000000000000000000000000000\n",
+    )
+    runner = workflow.Rehearsal(path, TAG, extra_env={}, folder=tmp_path / "run")
+    (result,) = runner.run()
+    assert result.result == "failure"
+    assert "has no local stand-in" in result.steps[0].note
+
+
+def test_an_artifact_name_can_be_uploaded_once(tmp_path: Path) -> None:
+    path = write_workflow(
+        tmp_path,
+        "on: push\njobs:\n  j:\n    runs-on: ubuntu-24.04\n    strategy:\n      matrix:\n"
+        "        n: [1, 2]\n    steps:\n      - run: touch f.txt\n"
+        "      - uses: actions/upload-artifact@0000000000000000000000000000000000000000\n"
+        "        with:\n          name: same\n          path: f.txt\n",
+    )
+    runner = workflow.Rehearsal(path, TAG, extra_env={}, folder=tmp_path / "run")
+    first, second = runner.run()
+    assert first.result == "success"
+    assert second.result == "failure"
+    assert "already uploaded" in second.steps[-1].note
+
+
+def test_the_signing_stand_in_writes_the_files_twine_expects(tmp_path: Path) -> None:
+    (tmp_path / "upload").mkdir()
+    (tmp_path / "upload" / "addlist-0.1.0.tar.gz").write_text("x")
+    said = workflow.sign_stand_in(tmp_path, "upload/*")
+    assert "1 placeholder" in said
+    assert (tmp_path / "upload" / "addlist-0.1.0.tar.gz.publish.attestation").exists()
