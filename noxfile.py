@@ -159,7 +159,7 @@ def wheels(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def rehearsal(session: nox.Session) -> None:
-    """The local release rehearsal: wheelhouse/ through a real package index into containers.
+    """The local release rehearsal: release.yml run here, to a local index, then containers.
 
     Arguments go to `python -m release rehearse`, e.g. `nox -s rehearsal -- --arch x86_64`.
     """

@@ -120,7 +120,7 @@ jobs:
           path: out/*.txt
           if-no-files-found: error
   use:
-    needs: make
+    needs: [make, mac]
     if: needs.make.outputs.said == 'hello'
     runs-on: ubuntu-24.04
     steps:
