@@ -299,3 +299,37 @@ def test_rehearsal_expects_the_wheel_the_tags_rank_first() -> None:
     assert rehearsal.best_wheel(tags, wheels, "addlist") == wheels[2].name
     assert rehearsal.best_wheel(tags[1:], wheels, "addlist") == wheels[0].name
     assert rehearsal.best_wheel(tags, wheels, "addlist-rs") == "none"
+
+
+def test_the_gate_expects_everything_but_what_the_rehearsal_says_is_absent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built = tmp_path / "addlist-1.0-cp313-cp313-manylinux_2_17_x86_64.whl"
+    built.write_bytes(b"x")
+    absent = wheelset.Slot("addlist", "cp314-manylinux_x86_64")
+    expected = {wheelset.Slot("addlist", "cp313-manylinux_x86_64"), absent}
+    monkeypatch.setattr(gate, "expected_slots", lambda _platforms: expected)
+    monkeypatch.setattr(gate, "run_checks", lambda _files: [])
+    # Told what cannot be built here (even a slot that was built), the gate passes and says so.
+    told = gate.gate([built], ("linux",), None, absent={absent, *expected})
+    assert told.ok
+    assert told.absent == [absent]
+    text = gate.matrix_markdown(told)
+    assert "Not built in this rehearsal (1" in text
+    assert "`addlist cp314-manylinux_x86_64`" in text
+    # Not told, the same files fail the gate.
+    assert not gate.gate([built], ("linux",), None).ok
+
+
+def test_the_absent_slots_come_from_the_file_the_rehearsal_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listing = tmp_path / "absent.txt"
+    listing.write_text("addlist cp310-win_amd64\naddlist-rs abi3-macosx_arm64\n")
+    monkeypatch.setenv(gate.ABSENT_ENV, str(listing))
+    assert gate.absent_slots() == {
+        wheelset.Slot("addlist", "cp310-win_amd64"),
+        wheelset.Slot("addlist-rs", "abi3-macosx_arm64"),
+    }
+    monkeypatch.delenv(gate.ABSENT_ENV)
+    assert gate.absent_slots() == set()
