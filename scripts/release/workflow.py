@@ -582,7 +582,7 @@ class Rehearsal:
         output_file = job.workspace.parent / f"output-{number}.txt"
         output_file.write_text("")
         env = {
-            **os.environ,
+            **runner_environment(),
             **self.extra_env,
             **context["env"],
             **step_env,
@@ -597,7 +597,7 @@ class Rehearsal:
             "GITHUB_EVENT_NAME": self.event.name,
             "RUNNER_OS": "Linux",
             "RUNNER_ARCH": "X64",
-            "PATH": os.pathsep.join([*job.path, os.environ.get("PATH", "")]),
+            "PATH": os.pathsep.join([*job.path, runner_environment()["PATH"]]),
         }
         signing = SIGNING_STEP.match(script.strip())
         if signing:
@@ -622,6 +622,21 @@ class Rehearsal:
         if "id" in step:
             context["steps"][step["id"]] = {"outputs": read_outputs(output_file)}
         return ("success", "") if done.returncode == 0 else ("failure", f"exit {done.returncode}")
+
+
+def runner_environment() -> dict[str, str]:
+    """This machine's environment as a fresh runner's: without the virtual environment the
+    rehearsal itself runs in (nox's), so a job sees only the Python its setup-python gives it."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"} and not k.startswith("NOX_")
+    }
+    folders = env.get("PATH", "").split(os.pathsep)
+    env["PATH"] = os.pathsep.join(
+        f for f in folders if not (Path(f).parent / "pyvenv.cfg").exists()
+    )
+    return env
 
 
 def display(path: Path) -> str:
