@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,13 @@ PYTEST_SUMMARY = re.compile(
 STALL_SECONDS = 20 * 60
 #: A stalled run is stopped and started once more; the report counts the stalls.
 ATTEMPTS = 2
+#: Sooner than that, a run is stuck when it has printed nothing and its containers have used
+#: (almost) no CPU for this long: the deadlocked child waits on a futex, while a silent but
+#: working step (an LTO link under QEMU) keeps a core busy.
+QUIET_SECONDS = 5 * 60
+IDLE_CPU_SECONDS = 3.0
+#: The label each run's containers get, so that the watchdog can read their CPU time.
+RUN_LABEL = "org.addlist.run"
 
 LIST_INTERPRETERS = (
     'for d in /opt/python/*; do [ -e "$d/.cibuildwheel-shim" ] || basename "$d"; done'
@@ -221,19 +229,84 @@ def run_with_watchdog(
 ) -> tuple[int | None, int]:
     """Runs command under the stall watchdog (run_watched), once more if it stalls. Returns
     the exit code (None: it stalled every time) and the number of stalls. The log is started
-    afresh; with echo=True the output is also shown (GitHub's log)."""
+    afresh; with echo=True the output is also shown (GitHub's log). The run's containers are
+    labelled (CIBW_CONTAINER_ENGINE's create_args) so that their CPU time can be read."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log_path.write_text("")
+    run_id = uuid.uuid4().hex
+    env = {
+        **env,
+        "CIBW_CONTAINER_ENGINE": labelled_engine(env.get("CIBW_CONTAINER_ENGINE"), run_id),
+    }
     stalls = 0
     returncode: int | None = None
     while returncode is None and stalls < ATTEMPTS:
         before_each()
-        returncode = run_watched(command, cwd=cwd, env=env, log_path=log_path, echo=echo)
+        returncode = run_watched(
+            command, cwd=cwd, env=env, log_path=log_path, echo=echo,
+            cpu_seconds=lambda: container_cpu_seconds(run_id),
+        )  # fmt: skip
         if returncode is None:
             stalls += 1
             again = "starting it again" if stalls < ATTEMPTS else "giving up"
-            say(f"{label}: no output for {STALL_SECONDS // 60} min, stopped; {again}")
+            say(f"{label}: stuck (see the end of its log), stopped; {again}")
     return returncode, stalls
+
+
+def labelled_engine(engine: str | None, run_id: str) -> str:
+    """CIBW_CONTAINER_ENGINE with a label for the run's containers added to its create_args."""
+    label = f"--label={RUN_LABEL}={run_id}"
+    if not engine:
+        return f"docker; create_args: {label}"
+    if "create_args:" in engine:
+        return f"{engine} {label}"
+    return f"{engine}; create_args: {label}"
+
+
+def container_cpu_seconds(run_id: str) -> float | None:
+    """The CPU time the run's running containers have used, from their cgroups (v1 cpuacct or
+    v2 cpu.stat); None when there is no such container or it cannot be read."""
+    listed = subprocess.run(
+        ["docker", "ps", "-q", "--no-trunc", "--filter", f"label={RUN_LABEL}={run_id}"],
+        capture_output=True, text=True, check=False,
+    ).stdout.split()  # fmt: skip
+    if not listed:
+        return None
+    total = 0.0
+    for container in listed:
+        used = cgroup_cpu_seconds(container)
+        if used is None:
+            return None
+        total += used
+    return total
+
+
+def cgroup_cpu_seconds(container: str) -> float | None:
+    pid = subprocess.run(
+        ["docker", "inspect", "--format", "{{.State.Pid}}", container],
+        capture_output=True, text=True, check=False,
+    ).stdout.strip()  # fmt: skip
+    try:
+        lines = Path(f"/proc/{pid}/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    cgroups = Path("/sys/fs/cgroup")
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if "cpuacct" in controllers.split(","):
+            for mount in ("cpuacct", "cpu,cpuacct"):
+                usage = cgroups / mount / path.lstrip("/") / "cpuacct.usage"
+                if usage.exists():
+                    return int(usage.read_text()) / 1e9
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if not controllers:
+            for root in (cgroups, cgroups / "unified"):
+                stat = root / path.lstrip("/") / "cpu.stat"
+                if stat.exists():
+                    fields = dict(entry.split() for entry in stat.read_text().splitlines())
+                    return int(fields["usage_usec"]) / 1e6
+    return None
 
 
 def run_watched(
@@ -243,14 +316,18 @@ def run_watched(
     env: dict[str, str],
     log_path: Path,
     stall_seconds: float = STALL_SECONDS,
+    quiet_seconds: float = QUIET_SECONDS,
     poll_seconds: float = 10,
     echo: bool = False,
+    cpu_seconds: Callable[[], float | None] = lambda: None,
 ) -> int | None:
     """Runs command with its output appended to log_path (and shown, with echo=True). Returns
-    its exit code, or None when it printed nothing for stall_seconds: the command then gets
-    SIGINT (Ctrl-C), on which cibuildwheel removes its container, and SIGKILL if it has not
-    ended a minute later."""
+    its exit code, or None when it is stuck: it printed nothing for stall_seconds, or for
+    quiet_seconds while `cpu_seconds` (its containers' CPU time) grew by less than
+    IDLE_CPU_SECONDS. The command then gets SIGINT (Ctrl-C), on which cibuildwheel removes its
+    container, and SIGKILL if it has not ended a minute later."""
     last_output = [time.monotonic()]
+    samples: list[tuple[float, float]] = []
     with log_path.open("a") as log:
         process = subprocess.Popen(
             command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -270,12 +347,17 @@ def run_watched(
 
         reader = threading.Thread(target=pump, daemon=True)
         reader.start()
+        reason = ""
         try:
             while True:
                 try:
                     code = process.wait(timeout=poll_seconds)
                 except subprocess.TimeoutExpired:
-                    if time.monotonic() - last_output[0] > stall_seconds:
+                    reason = stuck(
+                        time.monotonic(), last_output[0], samples, cpu_seconds(),
+                        stall_seconds=stall_seconds, quiet_seconds=quiet_seconds,
+                    )  # fmt: skip
+                    if reason:
                         break
                     continue
                 reader.join(timeout=10)
@@ -287,10 +369,36 @@ def run_watched(
                 process.kill()
                 process.wait()
             reader.join(timeout=10)
-            log.write(f"\n[watchdog] no output for {stall_seconds:.0f} s: stopped\n")
+            log.write(f"\n[watchdog] {reason}: stopped\n")
         finally:
             output.close()
     return None
+
+
+def stuck(
+    now: float,
+    last_output: float,
+    samples: list[tuple[float, float]],
+    cpu: float | None,
+    *,
+    stall_seconds: float,
+    quiet_seconds: float,
+) -> str:
+    """Why a run is stuck, or "" if it is not. `samples` keeps (time, CPU seconds) readings."""
+    silent = now - last_output
+    if cpu is None or (samples and cpu < samples[-1][1]):
+        samples.clear()  # no container now, or another one: start counting again
+    if cpu is not None:
+        samples.append((now, cpu))
+        while len(samples) > 1 and now - samples[1][0] >= quiet_seconds:
+            samples.pop(0)
+    if silent >= stall_seconds:
+        return f"no output for {silent:.0f} s"
+    if silent >= quiet_seconds and samples and now - samples[0][0] >= quiet_seconds:
+        used = samples[-1][1] - samples[0][1]
+        if used < IDLE_CPU_SECONDS:
+            return f"no output and {used:.1f} s of CPU in its containers for {silent:.0f} s"
+    return ""
 
 
 def build_sdists(

@@ -259,3 +259,40 @@ def test_an_unknown_test_scope_is_refused_with_the_choices() -> None:
     done = collect_suite("quick")
     assert done.returncode != 0
     assert "ADDLIST_TEST_SCOPE='quick': choose from full, emulated" in done.stdout + done.stderr
+
+
+def readings(cpu_per_poll: float, polls: int, quiet: float = 300) -> str:
+    """What the watchdog says after `polls` readings 10 s apart, with no output meanwhile."""
+    samples: list[tuple[float, float]] = []
+    reason = ""
+    for poll in range(polls):
+        reason = wheels.stuck(
+            now=10.0 * poll, last_output=0.0, samples=samples, cpu=cpu_per_poll * poll,
+            stall_seconds=1200, quiet_seconds=quiet,
+        )  # fmt: skip
+    return reason
+
+
+def test_a_silent_run_whose_containers_use_no_cpu_is_stuck_after_five_minutes() -> None:
+    assert readings(cpu_per_poll=0.0, polls=30) == ""  # 290 s: not yet
+    assert "of CPU in its containers" in readings(cpu_per_poll=0.0, polls=32)
+
+
+def test_a_silent_run_that_keeps_a_core_busy_is_not_stuck_until_twenty_minutes() -> None:
+    # An LTO link under QEMU prints nothing for minutes but uses a core.
+    assert readings(cpu_per_poll=10.0, polls=100) == ""
+    assert readings(cpu_per_poll=10.0, polls=122).startswith("no output for")
+
+
+def test_without_a_cpu_reading_only_the_long_rule_applies() -> None:
+    samples: list[tuple[float, float]] = []
+    assert wheels.stuck(600, 0, samples, None, stall_seconds=1200, quiet_seconds=300) == ""
+    assert wheels.stuck(1200, 0, samples, None, stall_seconds=1200, quiet_seconds=300)
+
+
+def test_each_run_labels_its_containers() -> None:
+    assert wheels.labelled_engine(None, "r1") == "docker; create_args: --label=org.addlist.run=r1"
+    engine = wheels.container_engine(config.ARCHES["x86_64"], {})
+    labelled = wheels.labelled_engine(engine, "r2")
+    assert labelled.startswith(engine)
+    assert labelled.endswith(" --label=org.addlist.run=r2")
