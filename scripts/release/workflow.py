@@ -384,7 +384,13 @@ class Rehearsal:
         for version in versions:
             interpreter = host_python(version, log=job.log)
             venv = bin_dir / f"venv-{version}"
-            subprocess.run([str(interpreter), "-m", "venv", str(venv)], check=True)
+            made = subprocess.run(
+                [str(interpreter), "-m", "venv", str(venv)], capture_output=True, text=True,
+                check=False,
+            )  # fmt: skip
+            if made.returncode != 0:
+                msg = f"{interpreter} -m venv failed: {made.stderr.strip()[-300:]}"
+                raise FactoryError(msg)
             (bin_dir / f"python{version}").symlink_to(venv / "bin" / "python")
         job.path[:0] = [str(bin_dir / f"venv-{versions[-1]}" / "bin"), str(bin_dir)]
         return "a new venv of " + ", ".join(
@@ -687,16 +693,17 @@ def sign_stand_in(workspace: Path, files: str) -> str:
 
 def host_python(version: str, *, log: Path) -> Path:
     """A CPython of `version` for this machine: ADDLIST_PYTHON_<X_Y>, one on PATH, or one built
-    here from Debian's source package (about 5 minutes, once per machine)."""
+    here from Debian's source package (about 5 minutes, once per machine). A candidate counts
+    only if it runs and is that version (a pyenv shim without it does not)."""
     configured = os.environ.get(f"ADDLIST_PYTHON_{version.replace('.', '_')}")
-    if configured:
-        return Path(configured)
-    on_path = shutil.which(f"python{version}")
-    if on_path:
-        return Path(on_path)
     built = PYTHON_CACHE / version / "bin" / f"python{version}"
-    if built.exists():
-        return built
+    candidates = [configured, shutil.which(f"python{version}"), str(built)]
+    for candidate in filter(None, candidates):
+        if is_python(candidate, version):
+            return Path(candidate)
+    if configured:
+        msg = f"ADDLIST_PYTHON_{version.replace('.', '_')}={configured} is not a CPython {version}"
+        raise FactoryError(msg)
     if version not in PYTHON_SUITES:
         msg = (
             f"setup-python's stand-in has no CPython {version}: put python{version} on PATH or "
@@ -705,6 +712,17 @@ def host_python(version: str, *, log: Path) -> Path:
         raise FactoryError(msg)
     build_host_python(version, PYTHON_SUITES[version], log=log)
     return built
+
+
+def is_python(candidate: str, version: str) -> bool:
+    try:
+        done = subprocess.run(
+            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+    except OSError:
+        return False
+    return done.returncode == 0 and done.stdout.strip() == version
 
 
 def debian_source_version(package: str, suite: str) -> tuple[str, str]:
