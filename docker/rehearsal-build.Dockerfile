@@ -5,7 +5,8 @@ FROM ${BASE}
 # QEMU's CPU model, set by the factory when this image is built under emulation (see host.py).
 ARG QEMU_CPU
 ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
-RUN apt-get -o Acquire::Check-Valid-Until=false update \
+RUN echo force-unsafe-io > /etc/dpkg/dpkg.cfg.d/unsafe-io \
+ && apt-get -o Acquire::Check-Valid-Until=false update \
  && apt-get install -y --no-install-recommends \
       python3 python3-venv python3-dev build-essential rustc cargo \
  && rm -rf /var/lib/apt/lists/*

@@ -6,6 +6,7 @@ FROM ${BASE}
 ARG QEMU_CPU
 ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
 # sid's Release file may be past its Valid-Until date in a mirror snapshot.
-RUN apt-get -o Acquire::Check-Valid-Until=false update \
+RUN echo force-unsafe-io > /etc/dpkg/dpkg.cfg.d/unsafe-io \
+ && apt-get -o Acquire::Check-Valid-Until=false update \
  && apt-get install -y --no-install-recommends python3 python3-venv \
  && rm -rf /var/lib/apt/lists/*
