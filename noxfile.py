@@ -112,7 +112,7 @@ def tests(session: nox.Session) -> None:
 def pipeline(session: nox.Session) -> None:
     """The release pipeline's own tests (scripts/tests): the workflows, the expected wheel set,
     the gate, and every install of the release resolved for its target (needs PyPI)."""
-    install_groups(session, "bootstrap", "pipeline", "test")
+    install_groups(session, "bootstrap", "gate", "test")
     # Some tests collect the shared suite against the reference: the pure-Python build of
     # addlist (no compiler) is enough for that.
     session.install("--no-deps", "--config-settings=wheel.cmake=false", ".")

@@ -43,6 +43,11 @@ PYTHON_CACHE = (
 PYTHON_SUITES = {"3.13": "trixie", "3.11": "bookworm"}
 #: The one `run:` step replaced: it signs with GitHub's OIDC identity, which exists only there.
 SIGNING_STEP = re.compile(r"^python -m pypi_attestations sign (?P<files>.+)$")
+#: The one flag taken out of a command: twine accepts --skip-existing only for PyPI's and
+#: TestPyPI's upload URLs (twine.settings.Settings.verify_feature_capability), so the upload to
+#: the local index runs without it. The workflow's own repositories are checked to accept it
+#: (scripts/tests/test_release.py).
+SKIP_EXISTING = re.compile(r"^(twine upload .*?) --skip-existing( .*)$")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -608,6 +613,11 @@ class Rehearsal:
         signing = SIGNING_STEP.match(script.strip())
         if signing:
             return "stand-in", sign_stand_in(job.workspace, signing["files"])
+        note = ""
+        skipping = SKIP_EXISTING.match(script.strip())
+        if skipping:
+            script = skipping[1] + skipping[2]
+            note = "stand-in: without --skip-existing (twine allows it for PyPI and TestPyPI only)"
         shell = step.get("shell")
         # GitHub's shells: `bash` named: --noprofile --norc -eo pipefail; unnamed: bash -e.
         command = (
@@ -627,7 +637,9 @@ class Rehearsal:
             )  # fmt: skip
         if "id" in step:
             context["steps"][step["id"]] = {"outputs": read_outputs(output_file)}
-        return ("success", "") if done.returncode == 0 else ("failure", f"exit {done.returncode}")
+        if done.returncode != 0:
+            return "failure", f"exit {done.returncode} {note}".strip()
+        return "success", note
 
 
 def runner_environment() -> dict[str, str]:

@@ -333,3 +333,18 @@ def test_the_absent_slots_come_from_the_file_the_rehearsal_names(
     }
     monkeypatch.delenv(gate.ABSENT_ENV)
     assert gate.absent_slots() == set()
+
+
+@pytest.mark.parametrize("index", ["pypi", "testpypi"])
+def test_twine_accepts_skip_existing_for_the_repositories_the_workflow_names(index: str) -> None:
+    from twine.settings import Settings  # noqa: PLC0415 (the gate group's twine)
+
+    upload = next(
+        step["run"]
+        for step in release_workflow()["jobs"]["publish"]["steps"]
+        if "twine upload" in step.get("run", "")
+    )
+    assert '--repository "$INDEX"' in upload
+    assert "--skip-existing" in upload
+    settings = Settings(repository_name=index, skip_existing=True, username="u", password="p")
+    settings.verify_feature_capability()  # raises UnsupportedConfiguration for other indexes

@@ -187,3 +187,10 @@ def test_the_signing_stand_in_writes_the_files_twine_expects(tmp_path: Path) -> 
     said = workflow.sign_stand_in(tmp_path, "upload/*")
     assert "1 placeholder" in said
     assert (tmp_path / "upload" / "addlist-0.1.0.tar.gz.publish.attestation").exists()
+
+
+def test_the_upload_runs_against_the_local_index_without_only_skip_existing() -> None:
+    command = "twine upload --repository x --attestations --skip-existing --verbose upload/*"
+    found = workflow.SKIP_EXISTING.match(command)
+    assert found is not None
+    assert found[1] + found[2] == "twine upload --repository x --attestations --verbose upload/*"
