@@ -19,6 +19,7 @@ if sys.version_info >= (3, 11):
 else:
     import tomli as tomllib
 
+from factory import config
 from factory.config import ROOT
 from release import __main__ as cli
 from release import gate, rehearsal, wheelset
@@ -183,7 +184,7 @@ def test_matrix_builds_every_identifier_and_every_abi3_wheel_exactly_once() -> N
 
 def test_the_abi3_wheel_is_tested_on_every_gil_enabled_cpython() -> None:
     runs = dict(cli.wheel_runs("addlist-rs", "aarch64", "abi3"))
-    ((title, env),) = runs.items()
+    ((_, env),) = runs.items()
     assert "tested on every later CPython" in title
     assert env["CIBW_BUILD"] == "cp3*"
     assert fnmatch.fnmatch("cp314t-manylinux_aarch64", env["CIBW_SKIP"])
@@ -348,3 +349,37 @@ def test_twine_accepts_skip_existing_for_the_repositories_the_workflow_names(ind
     assert "--skip-existing" in upload
     settings = Settings(repository_name=index, skip_existing=True, username="u", password="p")
     settings.verify_feature_capability()  # raises UnsupportedConfiguration for other indexes
+
+
+def test_in_local_images_each_shard_runs_once_per_image_that_holds_its_pythons(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    trixie, sid = config.IMAGES[("addlist-rs", "aarch64")]
+    plan = {
+        "cp313-manylinux_aarch64": trixie,
+        "cp314-manylinux_aarch64": sid,
+        "cp315-manylinux_aarch64": sid,
+    }
+    monkeypatch.setattr(cli.factory_wheels, "plan_local", lambda _images: plan)
+    monkeypatch.setattr(
+        cli.host, "emulation_environment", lambda _arch, _machine: {"QEMU_CPU": "m"}
+    )
+    shard = cli.wheel_runs("addlist-rs", "aarch64", "cp313-* cp314-*")
+    runs, missing = cli.local_image_runs(shard, "addlist-rs", "aarch64")
+    assert [env["CIBW_BUILD"] for _, env in runs] == [
+        "cp313-manylinux_aarch64",
+        "cp314-manylinux_aarch64",
+    ]
+    assert [env["CIBW_MANYLINUX_AARCH64_IMAGE"] for _, env in runs] == [trixie.tag, sid.tag]
+    assert all("--env=QEMU_CPU=m" in env["CIBW_CONTAINER_ENGINE"] for _, env in runs)
+    assert "cp313-musllinux_aarch64" in missing
+    assert "cp314-manylinux_aarch64" not in missing
+    # The abi3 wheel: built and tested in the image of the oldest interpreter that has one.
+    runs, missing = cli.local_image_runs(
+        cli.wheel_runs("addlist-rs", "aarch64", "abi3"), "addlist-rs", "aarch64"
+    )
+    ((_, env),) = runs
+    assert env["CIBW_MANYLINUX_AARCH64_IMAGE"] == trixie.tag
+    assert env["CIBW_BUILD"] == "cp313-manylinux_aarch64"
+    assert env["MATURIN_PEP517_ARGS"] == "--features abi3"
+    assert "cp39-manylinux_aarch64" in missing
