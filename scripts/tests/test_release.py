@@ -20,6 +20,7 @@ else:
     import tomli as tomllib
 
 from factory import config
+from factory import wheels as factory_wheels
 from factory.config import ROOT
 from release import __main__ as cli
 from release import gate, rehearsal, wheelset
@@ -184,7 +185,7 @@ def test_matrix_builds_every_identifier_and_every_abi3_wheel_exactly_once() -> N
 
 def test_the_abi3_wheel_is_tested_on_every_gil_enabled_cpython() -> None:
     runs = dict(cli.wheel_runs("addlist-rs", "aarch64", "abi3"))
-    ((_, env),) = runs.items()
+    ((title, env),) = runs.items()
     assert "tested on every later CPython" in title
     assert env["CIBW_BUILD"] == "cp3*"
     assert fnmatch.fnmatch("cp314t-manylinux_aarch64", env["CIBW_SKIP"])
@@ -360,10 +361,8 @@ def test_in_local_images_each_shard_runs_once_per_image_that_holds_its_pythons(
         "cp314-manylinux_aarch64": sid,
         "cp315-manylinux_aarch64": sid,
     }
-    monkeypatch.setattr(cli.factory_wheels, "plan_local", lambda _images: plan)
-    monkeypatch.setattr(
-        cli.host, "emulation_environment", lambda _arch, _machine: {"QEMU_CPU": "m"}
-    )
+    monkeypatch.setattr(factory_wheels, "plan_local", lambda _images: plan)
+    monkeypatch.setattr(host, "emulation_environment", lambda _arch, _machine: {"QEMU_CPU": "m"})
     shard = cli.wheel_runs("addlist-rs", "aarch64", "cp313-* cp314-*")
     runs, missing = cli.local_image_runs(shard, "addlist-rs", "aarch64")
     assert [env["CIBW_BUILD"] for _, env in runs] == [
