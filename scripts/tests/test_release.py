@@ -19,7 +19,7 @@ if sys.version_info >= (3, 11):
 else:
     import tomli as tomllib
 
-from factory import config
+from factory import config, host
 from factory import wheels as factory_wheels
 from factory.config import ROOT
 from release import __main__ as cli
