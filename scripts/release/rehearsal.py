@@ -116,7 +116,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--jobs",
         type=int,
         default=min(2, os.cpu_count() or 1),
-        help="containers at a time (default: %(default)s)",
+        help="workflow job instances and containers at a time (default: %(default)s)",
     )
 
 
@@ -476,7 +476,7 @@ def rehearse(args: argparse.Namespace) -> bool:
         with step(f"release.yml for {event.name} of {event.ref}"):
             jobs, workflow_report = workflow.run_workflow(
                 ROOT / ".github" / "workflows" / "release.yml", event,
-                extra_env=stand_in_env, skip_arches=excluded,
+                extra_env=stand_in_env, skip_arches=excluded, jobs=args.jobs,
             )  # fmt: skip
         ran = [j for j in jobs if j.result not in {"not run here", "skipped"}]
         workflow_ok = bool(ran) and all(j.result == "success" for j in ran)

@@ -21,16 +21,17 @@ import re
 import shutil
 import subprocess
 import tarfile
+import threading
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from factory import host
 from factory.config import ARCHES, DEBIAN_MIRROR, ROOT, WORK_DIR
-from factory.progress import FactoryError, say
+from factory.progress import FactoryError, run_in_parallel, say
 
 from .resolution import RUNNERS, load_yaml, matrix_combinations
 
@@ -352,6 +353,7 @@ class Rehearsal:
         extra_env: dict[str, str],
         folder: Path,
         skip_arches: list[str] | None = None,
+        jobs: int = 1,
     ) -> None:
         self.workflow_path = workflow_path
         self.workflow = load_yaml(workflow_path)
@@ -362,6 +364,8 @@ class Rehearsal:
         self.results: list[JobResult] = []
         #: matrix instances building these architectures are left out (--arch)
         self.skip_arches = set(skip_arches or [])
+        #: a job's matrix instances run this many at a time
+        self.jobs = jobs
 
     # -- the stand-ins ------------------------------------------------------------------------
 
@@ -493,10 +497,14 @@ class Rehearsal:
             ok = ok and result == "success"
         return context, ok
 
-    def run_job(self, job_id: str, job: dict[str, Any]) -> Iterator[JobResult]:
+    def run_job(self, job_id: str, job: dict[str, Any]) -> list[JobResult]:
+        """Every instance of a job's matrix, `self.jobs` at a time (emulated ones first, as in
+        the factory: they take longest); results in matrix order."""
         needs, needs_ok = self.needs_context(job)
         combinations = matrix_combinations(job)
-        for index, matrix in enumerate(combinations):
+
+        def instance(index: int) -> JobResult:
+            matrix = combinations[index]
             context = {
                 "github": self.event.github(self.workflow.get("name", "")),
                 "matrix": matrix,
@@ -523,7 +531,15 @@ class Rehearsal:
             else:
                 self.run_steps(job_id, index, job, context, result)
             say(f"job {name}: {result.result} ({result.seconds:.0f} s) {result.note}".rstrip())
-            yield result
+            return result
+
+        def emulated(index: int) -> bool:
+            arch = lookup(combinations[index], "target.arch")
+            return arch in ARCHES and host.emulated(ARCHES[arch], os.uname().machine)
+
+        return run_in_parallel(
+            list(range(len(combinations))), instance, jobs=self.jobs, first=emulated
+        )
 
     def run_steps(
         self,
@@ -703,7 +719,15 @@ def sign_stand_in(workspace: Path, files: str) -> str:
 # CPython for setup-python's stand-in
 
 
+_HOST_PYTHON_LOCK = threading.Lock()
+
+
 def host_python(version: str, *, log: Path) -> Path:
+    with _HOST_PYTHON_LOCK:  # two jobs set up the same Python at once: build it once
+        return _host_python(version, log=log)
+
+
+def _host_python(version: str, *, log: Path) -> Path:
     """A CPython of `version` for this machine: ADDLIST_PYTHON_<X_Y>, one on PATH, or one built
     here from Debian's source package (about 5 minutes, once per machine). A candidate counts
     only if it runs and is that version (a pyenv shim without it does not)."""
@@ -853,13 +877,19 @@ def run_workflow(
     extra_env: dict[str, str],
     skip_arches: list[str] | None = None,
     only: set[str] | None = None,
+    jobs: int = 1,
 ) -> tuple[list[JobResult], Path]:
     """Runs the workflow for the event here; returns the job results and the report's path."""
     started = time.monotonic()
     shutil.rmtree(WORKFLOW_DIR, ignore_errors=True)
     WORKFLOW_DIR.mkdir(parents=True)
     rehearsal = Rehearsal(
-        workflow_path, event, extra_env=extra_env, folder=WORKFLOW_DIR, skip_arches=skip_arches
+        workflow_path,
+        event,
+        extra_env=extra_env,
+        folder=WORKFLOW_DIR,
+        skip_arches=skip_arches,
+        jobs=jobs,
     )
     results = rehearsal.run(only)
     report = write_reports(results, event, time.monotonic() - started, WORKFLOW_DIR)

@@ -144,11 +144,14 @@ jobs:
 """
 
 
-def test_a_small_workflow_runs_with_matrix_outputs_and_artifacts(tmp_path: Path) -> None:
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_small_workflow_runs_with_matrix_outputs_and_artifacts(tmp_path: Path, jobs: int) -> None:
     path = write_workflow(tmp_path, MINI)
-    runner = workflow.Rehearsal(path, MANUAL, extra_env={}, folder=tmp_path / "run")
+    runner = workflow.Rehearsal(path, MANUAL, extra_env={}, folder=tmp_path / "run", jobs=jobs)
     results = {r.job: r for r in runner.run()}
-    assert [r.result for r in runner.results if r.job == "make"] == ["success", "success"]
+    made = [r for r in runner.results if r.job == "make"]
+    assert [r.result for r in made] == ["success", "success"]
+    assert [r.note.split("/")[-2] for r in made] == ["make-0", "make-1"], "results in matrix order"
     assert results["use"].result == "success", results["use"].steps
     assert results["mac"].result == "not run here"
     assert results["tag-only"].result == "skipped"
