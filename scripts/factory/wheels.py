@@ -225,27 +225,31 @@ def run_with_watchdog(
     log_path: Path,
     label: str,
     echo: bool = False,
+    containers: bool = True,
     before_each: Callable[[], object] = lambda: None,
 ) -> tuple[int | None, int]:
     """Runs command under the stall watchdog (run_watched), once more if it stalls. Returns
     the exit code (None: it stalled every time) and the number of stalls. The log is started
-    afresh; with echo=True the output is also shown (GitHub's log). The run's containers are
-    labelled (CIBW_CONTAINER_ENGINE's create_args) so that their CPU time can be read."""
+    afresh; with echo=True the output is also shown (GitHub's log). With containers=True (Linux
+    builds) the run's containers are labelled (CIBW_CONTAINER_ENGINE's create_args) so that
+    their CPU time can be read; elsewhere only the long silence rule applies."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log_path.write_text("")
     run_id = uuid.uuid4().hex
-    env = {
-        **env,
-        "CIBW_CONTAINER_ENGINE": labelled_engine(env.get("CIBW_CONTAINER_ENGINE"), run_id),
-    }
+
+    def cpu_seconds() -> float | None:
+        return container_cpu_seconds(run_id) if containers else None
+
+    if containers:
+        engine = labelled_engine(env.get("CIBW_CONTAINER_ENGINE"), run_id)
+        env = {**env, "CIBW_CONTAINER_ENGINE": engine}
     stalls = 0
     returncode: int | None = None
     while returncode is None and stalls < ATTEMPTS:
         before_each()
         returncode = run_watched(
-            command, cwd=cwd, env=env, log_path=log_path, echo=echo,
-            cpu_seconds=lambda: container_cpu_seconds(run_id),
-        )  # fmt: skip
+            command, cwd=cwd, env=env, log_path=log_path, echo=echo, cpu_seconds=cpu_seconds
+        )
         if returncode is None:
             stalls += 1
             again = "starting it again" if stalls < ATTEMPTS else "giving up"
@@ -265,11 +269,17 @@ def labelled_engine(engine: str | None, run_id: str) -> str:
 
 def container_cpu_seconds(run_id: str) -> float | None:
     """The CPU time the run's running containers have used, from their cgroups (v1 cpuacct or
-    v2 cpu.stat); None when there is no such container or it cannot be read."""
-    listed = subprocess.run(
-        ["docker", "ps", "-q", "--no-trunc", "--filter", f"label={RUN_LABEL}={run_id}"],
-        capture_output=True, text=True, check=False,
-    ).stdout.split()  # fmt: skip
+    v2 cpu.stat); None when there is no docker, no such container, or it cannot be read."""
+    docker = shutil.which("docker")
+    if docker is None:
+        return None
+    try:
+        listed = subprocess.run(
+            [docker, "ps", "-q", "--no-trunc", "--filter", f"label={RUN_LABEL}={run_id}"],
+            capture_output=True, text=True, check=False,
+        ).stdout.split()  # fmt: skip
+    except OSError:
+        return None
     if not listed:
         return None
     total = 0.0
@@ -328,7 +338,8 @@ def run_watched(
     container, and SIGKILL if it has not ended a minute later."""
     last_output = [time.monotonic()]
     samples: list[tuple[float, float]] = []
-    with log_path.open("a") as log:
+    # UTF-8 whatever the locale: cibuildwheel prints "✓", which Windows' cp1252 cannot encode.
+    with log_path.open("a", encoding="utf-8", errors="replace") as log:
         process = subprocess.Popen(
             command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
         )
@@ -336,14 +347,18 @@ def run_watched(
         output = process.stdout
 
         def pump() -> None:
+            # Whatever happens to one line, the pipe keeps being drained, or the command blocks.
             for chunk in iter(output.readline, b""):
-                text = chunk.decode(errors="replace")
-                log.write(text)
-                log.flush()
-                if echo:
-                    sys.stdout.write(text)
-                    sys.stdout.flush()
                 last_output[0] = time.monotonic()
+                try:
+                    log.write(chunk.decode(errors="replace"))
+                    log.flush()
+                    if echo:
+                        sys.stdout.flush()
+                        sys.stdout.buffer.write(chunk)
+                        sys.stdout.buffer.flush()
+                except (OSError, ValueError):
+                    continue
 
         reader = threading.Thread(target=pump, daemon=True)
         reader.start()
@@ -362,7 +377,11 @@ def run_watched(
                     continue
                 reader.join(timeout=10)
                 return code
-            process.send_signal(signal.SIGINT)
+            # Ctrl-C lets cibuildwheel remove its container; Windows has no SIGINT to send.
+            if os.name == "nt":
+                process.terminate()
+            else:
+                process.send_signal(signal.SIGINT)
             try:
                 process.wait(timeout=60)
             except subprocess.TimeoutExpired:

@@ -109,14 +109,22 @@ def run_wheels(args: argparse.Namespace) -> bool:
         for identifier in missing:
             say(f"{identifier}: no local image has its interpreter; not built in this rehearsal")
             rows.append(f"| {identifier} | - | - | not built here: no local image has it |")
+    parts: list[Path] = []
     for title, env in runs:
         label = f"{args.dist} {args.platform} {args.arch}: {title}"
         log_path = Path(args.output_dir).resolve().parent / "logs" / f"{len(rows)}.log"
+        # cibuildwheel replaces $GITHUB_STEP_SUMMARY with its table: one file per run, joined
+        # below, so that a later run does not erase an earlier one's.
+        part = log_path.with_suffix(".summary.md")
+        part.unlink(missing_ok=True)
+        parts.append(part)
         with step(label):
             started = time.monotonic()
             code, stalls = run_with_watchdog(
-                command, cwd=ROOT, env=env, log_path=log_path, label=label, echo=True
-            )
+                command, cwd=ROOT, env={**env, "GITHUB_STEP_SUMMARY": str(part)},
+                log_path=log_path, label=label, echo=True,
+                containers=args.platform == "linux",
+            )  # fmt: skip
         verdict = "ok" if code == 0 else ("stalled" if code is None else f"exit {code}")
         rows.append(f"| {title} | {time.monotonic() - started:.0f} s | {stalls} | {verdict} |")
         ok = ok and code == 0
@@ -131,8 +139,9 @@ def run_wheels(args: argparse.Namespace) -> bool:
             *rows,
             "",
         ]
-        with Path(args.summary).open("a") as file:
-            file.write("\n".join(table) + "\n")
+        written = [part.read_text(encoding="utf-8") for part in parts if part.exists()]
+        with Path(args.summary).open("a", encoding="utf-8") as file:
+            file.write("\n".join([*written, *table]) + "\n")
     return ok
 
 

@@ -296,3 +296,24 @@ def test_each_run_labels_its_containers() -> None:
     labelled = wheels.labelled_engine(engine, "r2")
     assert labelled.startswith(engine)
     assert labelled.endswith(" --label=org.addlist.run=r2")
+
+
+@pytest.mark.parametrize(
+    ("package", "platform", "graft", "ok"),
+    [
+        # Rust's unwinder needs libgcc_s on musl, which the musllinux policy does not list.
+        ("addlist_rs", "musllinux_1_2_x86_64", "libgcc_s-1a2b3c4d.so.1", True),
+        ("addlist_rs", "musllinux_1_2_x86_64", "libssl-1a2b3c4d.so.3", False),
+        ("addlist_rs", "manylinux_2_28_x86_64", "libgcc_s-1a2b3c4d.so.1", False),
+        ("addlist", "musllinux_1_2_x86_64", "libgcc_s-1a2b3c4d.so.1", False),
+    ],
+)
+def test_only_rusts_libgcc_s_may_be_grafted_and_only_into_musllinux_wheels(
+    tmp_path: Path, package: str, platform: str, graft: str, *, ok: bool
+) -> None:
+    files = [f"{package}/{name}" for name in sorted(checks.PACKAGE_FILES[package])]
+    files += [f"{package}/_core.cpython-313-x86_64-linux-musl.so", f"{package}.libs/{graft}"]
+    files.append(f"{package}-0.1.0.dist-info/licenses/LICENSE")
+    wheel = make_wheel(tmp_path, f"{package}-0.1.0-cp313-cp313-{platform}.whl", files)
+    check = checks.wheel_contents(wheel)
+    assert check.ok is ok, check.detail

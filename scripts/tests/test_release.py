@@ -203,7 +203,8 @@ def test_rust_on_windows_arm64_targets_aarch64_not_the_emulated_x64() -> None:
     assert not fnmatch.fnmatch("cp313-win_amd64", override["select"])
     assert override["environment"]["CARGO_BUILD_TARGET"] == "aarch64-pc-windows-msvc"
     assert override["inherit"]["environment"] == "append", "keep RUSTUP_TOOLCHAIN"
-    assert "rustup target add aarch64-pc-windows-msvc" in override["before-all"]
+    assert "rustup toolchain install %RUSTUP_TOOLCHAIN%" in override["before-all"]
+    assert "--target aarch64-pc-windows-msvc" in override["before-all"]
 
 
 def test_expected_set_covers_every_platform_python_and_kind() -> None:
