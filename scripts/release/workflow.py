@@ -352,7 +352,7 @@ class Rehearsal:
         *,
         extra_env: dict[str, str],
         folder: Path,
-        skip_arches: list[str] | None = None,
+        skip: Callable[[dict[str, Any]], str] | None = None,
         jobs: int = 1,
     ) -> None:
         self.workflow_path = workflow_path
@@ -362,8 +362,9 @@ class Rehearsal:
         self.folder = folder
         self.artifacts = folder / "artifacts"
         self.results: list[JobResult] = []
-        #: matrix instances building these architectures are left out (--arch)
-        self.skip_arches = set(skip_arches or [])
+        #: why a matrix instance cannot be built here ("" if it can): --arch, or no local image
+        #: holds any of its interpreters
+        self.skip = skip or (lambda _matrix: "")
         #: a job's matrix instances run this many at a time
         self.jobs = jobs
 
@@ -525,9 +526,9 @@ class Rehearsal:
             elif RUNNERS.get(runner, ("?",))[0] != "Linux":
                 result.result = "not run here"
                 result.note = f"{runner}: only GitHub's own runners run it"
-            elif lookup(matrix, "target.arch") in self.skip_arches:
+            elif self.skip(matrix):
                 result.result = "not run here"
-                result.note = f"{lookup(matrix, 'target.arch')}: left out with --arch"
+                result.note = self.skip(matrix)
             else:
                 self.run_steps(job_id, index, job, context, result)
             say(f"job {name}: {result.result} ({result.seconds:.0f} s) {result.note}".rstrip())
@@ -875,7 +876,7 @@ def run_workflow(
     event: Event,
     *,
     extra_env: dict[str, str],
-    skip_arches: list[str] | None = None,
+    skip: Callable[[dict[str, Any]], str] | None = None,
     only: set[str] | None = None,
     jobs: int = 1,
 ) -> tuple[list[JobResult], Path]:
@@ -888,7 +889,7 @@ def run_workflow(
         event,
         extra_env=extra_env,
         folder=WORKFLOW_DIR,
-        skip_arches=skip_arches,
+        skip=skip,
         jobs=jobs,
     )
     results = rehearsal.run(only)

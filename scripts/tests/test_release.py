@@ -383,3 +383,22 @@ def test_in_local_images_each_shard_runs_once_per_image_that_holds_its_pythons(
     assert env["CIBW_BUILD"] == "cp313-manylinux_aarch64"
     assert env["MATURIN_PEP517_ARGS"] == "--features abi3"
     assert "cp39-manylinux_aarch64" in missing
+
+
+def test_the_rehearsal_skips_a_shard_no_local_image_can_build() -> None:
+    buildable = {wheelset.Slot("addlist", "cp39-manylinux_aarch64")}
+
+    def shard(build: str) -> dict[str, Any]:
+        return {
+            "dist": "addlist",
+            "target": {"platform": "linux", "arch": "aarch64", "build": build},
+        }
+
+    cp311, cp39 = shard("cp311-* cp312-*"), shard("cp39-* cp310-*")
+    assert rehearsal.unbuildable(cp311, ["aarch64"], buildable) == (
+        "no local image holds cp311, cp312 on aarch64"
+    )
+    assert rehearsal.unbuildable(cp39, ["aarch64"], buildable) == ""
+    assert rehearsal.unbuildable(cp39, ["x86_64"], buildable) == "aarch64: left out with --arch"
+    mac = {"dist": "addlist", "target": {"platform": "macos", "arch": "arm64", "build": "all"}}
+    assert rehearsal.unbuildable(mac, ["aarch64"], buildable) == ""  # the runner decides that
