@@ -526,9 +526,9 @@ class Rehearsal:
             elif RUNNERS.get(runner, ("?",))[0] != "Linux":
                 result.result = "not run here"
                 result.note = f"{runner}: only GitHub's own runners run it"
-            elif self.skip(matrix):
+            elif cannot := self.skip(matrix):
                 result.result = "not run here"
-                result.note = self.skip(matrix)
+                result.note = cannot
             else:
                 self.run_steps(job_id, index, job, context, result)
             say(f"job {name}: {result.result} ({result.seconds:.0f} s) {result.note}".rstrip())
