@@ -40,7 +40,7 @@ ENTRY_POINTS = [
     "scripts/rehearse-release",
     "scripts/install-rust",
 ]
-#: The wheel factory is a package in scripts/ (python -m factory).
+#: The pipeline's packages are in scripts/ (python -m factory, python -m release).
 FACTORY_ENV = {"PYTHONPATH": str(ROOT / "scripts")}
 
 

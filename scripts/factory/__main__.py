@@ -8,25 +8,15 @@ import os
 import platform
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-from . import checks, host, images, native, report, wheels
-from .config import (
-    ARCHES,
-    DISTRIBUTIONS,
-    IMAGES,
-    ROOT,
-    WHEELHOUSE,
-    WORK_DIR,
-    Arch,
-    Distribution,
-    Image,
-)
-from .progress import FactoryError, fail, logged_to, run_in_parallel, say, step
+from core import checks, host, native, report, wheels
+from core.config import ARCHES, DISTRIBUTIONS, ROOT, WHEELHOUSE, WORK_DIR, Arch, Distribution
+from core.progress import PipelineError, fail, logged_to, run_in_parallel, say, step
 
-#: The interpreters a complete Linux wheel set covers (cibuildwheel's CPython selection).
-WANTED_PYTHONS = ["cp39", "cp310", "cp311", "cp312", "cp313", "cp314", "cp314t", "cp315"]
+from . import images
+from .config import IMAGES, Image
+
 ALWAYS_NOT_EXERCISED = [
     (
         "musllinux: no musl-based image can be made here (Alpine's packages cannot be reached); "
@@ -67,12 +57,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 def chosen(args: argparse.Namespace) -> tuple[list[Arch], list[Distribution]]:
     if args.jobs < 1:
         msg = f"--jobs {args.jobs}: give 1 or more"
-        raise FactoryError(msg)
+        raise PipelineError(msg)
     names = [name.strip() for name in args.arch.split(",") if name.strip()]
     unknown = [name for name in names if name not in ARCHES]
     if unknown:
         msg = f"--arch: unknown {unknown}; choose from {', '.join(ARCHES)}"
-        raise FactoryError(msg)
+        raise PipelineError(msg)
     distributions = [DISTRIBUTIONS[args.only]] if args.only else list(DISTRIBUTIONS.values())
     return [ARCHES[name] for name in names], distributions
 
@@ -165,10 +155,8 @@ def run_wheels(args: argparse.Namespace) -> bool:
             for arch in arches:
                 host.ensure_emulation(arch, platform.machine())
         source = wheels.export_source()
-        builds = planned_builds(
-            source, arches, distributions, local=local, not_exercised=not_exercised
-        )
-        emulated = sorted({b.arch.name for b in builds if b.test_scope == "emulated"})
+        builds = planned_builds(arches, distributions, local=local, not_exercised=not_exercised)
+        emulated = sorted({b.arch for b in builds if b.test_scope == "emulated"})
         if emulated:
             not_exercised.append(
                 f"the slow tests on {', '.join(emulated)}: its wheels were tested under QEMU "
@@ -178,7 +166,7 @@ def run_wheels(args: argparse.Namespace) -> bool:
         with step(f"{len(builds)} wheels, {args.jobs} at a time"):
             records += run_in_parallel(
                 builds,
-                functools.partial(wheels.build_one, source),
+                functools.partial(wheels.build_one, source, output_dir=WHEELHOUSE),
                 jobs=args.jobs,
                 first=lambda build: build.test_scope == "emulated",
             )
@@ -224,36 +212,32 @@ def run_wheels(args: argparse.Namespace) -> bool:
 
 
 def planned_builds(
-    source: Path,
     arches: list[Arch],
     distributions: list[Distribution],
     *,
     local: bool,
     not_exercised: list[str],
 ) -> list[wheels.Build]:
-    """Every cibuildwheel run of the job: one per build identifier, plus the abi3 wheel from
-    the oldest interpreter of each (distribution, architecture)."""
+    """Every cibuildwheel run of the job: what the release workflow's wheel jobs run for Linux
+    (core.wheels.job_builds), in the images made here (or the default ones) with the local
+    cache volumes."""
     builds: list[wheels.Build] = []
     for arch in arches:
-        scope = "emulated" if host.emulated(arch, platform.machine()) else "full"
-        environment = host.emulation_environment(arch, platform.machine())
+        emulated = host.emulated(arch, platform.machine())
         for distribution in distributions:
-            if local:
-                plan = wheels.plan_local(IMAGES[(distribution.name, arch.name)])
-                missing = [p for p in WANTED_PYTHONS if f"{p}-manylinux_{arch.name}" not in plan]
-                if missing:
-                    not_exercised.append(
-                        f"{distribution.name} on {arch.name}: no {', '.join(missing)} "
-                        "interpreter in its images (see README: Images and interpreters)"
-                    )
-            else:
-                plan = dict.fromkeys(wheels.official_identifiers(source, distribution, arch))
-            builds += [
-                wheels.Build(distribution, arch, identifier, False, image, scope, environment)
-                for identifier, image in plan.items()
-            ]
-            oldest, image = next(iter(plan.items()))
-            builds.append(wheels.Build(distribution, arch, oldest, True, image, scope, environment))
+            plan = images.local_plan(IMAGES[(distribution.name, arch.name)]) if local else None
+            planned, missing = wheels.job_builds(
+                distribution, "linux", arch.name, "all", images=plan,
+                test_scope="emulated" if emulated else "full",
+                container_environment=host.emulation_environment(arch, platform.machine()),
+                volumes=wheels.cache_volumes(arch.name),
+            )  # fmt: skip
+            builds += planned
+            if missing:
+                not_exercised.append(
+                    f"{distribution.name} on {arch.name}: no local image holds the interpreters "
+                    f"of {wheels.describe(missing)} (see README: Images and interpreters)"
+                )
     return builds
 
 
@@ -261,7 +245,7 @@ def run_images(args: argparse.Namespace) -> bool:
     arches, distributions = chosen(args)
     if not host.docker_available():
         msg = "building images needs a container engine: `apt-get install docker.io`"
-        raise FactoryError(msg)
+        raise PipelineError(msg)
     for line in ensure_images(arches, distributions, rebuild=args.rebuild, jobs=args.jobs):
         say(f"{line['tag']}: {line['state']} ({line['seconds']} s)")
     return True
@@ -272,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     command = run_images if args.command == "images" else run_wheels
     try:
         return 0 if command(args) else 1
-    except FactoryError as error:
+    except PipelineError as error:
         fail(str(error))
         return 2
 

@@ -9,15 +9,46 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import tarfile
 from pathlib import Path
 
-from .config import DEBIAN_MIRROR, DOCKER_DIR, WORK_DIR, Arch, Image, pinned_requirements
-from .progress import FactoryError, run, say, step
+from core.config import DEBIAN_MIRROR, WORK_DIR, Arch, pinned_requirements
+from core.progress import PipelineError, run, say, step
+
+from .config import DOCKER_DIR, Image
 
 LABEL = "org.addlist.recipe"
+#: The interpreters of an image, as /opt/python lays them out (cp313-cp313), without the cp39
+#: link that docker/cibuildwheel-shim.Dockerfile adds where 3.9 is missing.
+LIST_INTERPRETERS = (
+    'for d in /opt/python/*; do [ -e "$d/.cibuildwheel-shim" ] || basename "$d"; done'
+)
+
+
+def local_identifiers(image: Image) -> list[str]:
+    """cibuildwheel build identifiers for the interpreters an image holds."""
+    listing = run(["docker", "run", "--rm", image.tag, "sh", "-c", LIST_INTERPRETERS], capture=True)
+    tags = sorted(listing.stdout.split(), key=version_order)
+    return [f"{tag.split('-')[0]}-manylinux_{image.arch.name}" for tag in tags]
+
+
+def local_plan(chosen: tuple[Image, ...]) -> dict[str, str]:
+    """Build identifier -> the tag of the image to build it in: the first image that has the
+    interpreter, so the oldest glibc (the widest platform tag) wins. In Python version order."""
+    plan: dict[str, str] = {}
+    for image in chosen:
+        for identifier in local_identifiers(image):
+            plan.setdefault(identifier, image.tag)
+    return dict(sorted(plan.items(), key=lambda item: version_order(item[0])))
+
+
+def version_order(tag: str) -> tuple[int, str]:
+    """cp39-cp39 < cp311-cp311 < cp314-cp314 < cp314t-cp314t."""
+    digits = re.match(r"cp3(\d+)", tag)
+    return (int(digits.group(1)) if digits else 0, tag)
 
 
 def image_label(tag: str) -> str | None:
@@ -51,7 +82,7 @@ def extra_ca_files() -> list[Path]:
     path = Path(configured)
     if not path.is_file():
         msg = f"ADDLIST_EXTRA_CA / PIP_CERT names {path}, which is not a file"
-        raise FactoryError(msg)
+        raise PipelineError(msg)
     return [path]
 
 
@@ -82,7 +113,7 @@ def docker_build(
             f"{tag} records {recorded}, not {arch.platform}: cibuildwheel would try to pull it. "
             "Build with a client that has BuildKit (Debian's /usr/bin/docker or buildx)."
         )
-        raise FactoryError(msg)
+        raise PipelineError(msg)
 
 
 def unmount_below(folder: Path) -> None:
@@ -106,7 +137,7 @@ def build_rootfs(
         return tag
     if shutil.which("debootstrap") is None:
         msg = "debootstrap is needed to make base images here: `apt-get install debootstrap`"
-        raise FactoryError(msg)
+        raise PipelineError(msg)
     with step(f"{tag}: debootstrap {suite} for {arch.debian}"):
         work = WORK_DIR / "rootfs" / f"{suite}-{arch.debian}"
         unmount_below(work)
@@ -244,7 +275,7 @@ def host_rust_sysroot() -> tuple[Path, str]:
     """The host's rustup toolchain folder and its version, to copy into an image."""
     if shutil.which("rustc") is None:
         msg = "no rustc on PATH: install Rust with rustup (https://rustup.rs)"
-        raise FactoryError(msg)
+        raise PipelineError(msg)
     sysroot = Path(run(["rustc", "--print", "sysroot"], capture=True).stdout.strip())
     version = run(["rustc", "--version"], capture=True).stdout.strip()
     if not (sysroot / "bin" / "cargo").exists():
@@ -252,5 +283,5 @@ def host_rust_sysroot() -> tuple[Path, str]:
             f"the Rust toolchain at {sysroot} has no cargo beside rustc: the x86_64 image copies "
             "a rustup toolchain, so install Rust with rustup (https://rustup.rs)"
         )
-        raise FactoryError(msg)
+        raise PipelineError(msg)
     return sysroot, version

@@ -7,149 +7,77 @@ import argparse
 import os
 import platform
 import sys
-import time
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from factory import host
-from factory import wheels as factory_wheels
-from factory.config import ARCHES, DISTRIBUTIONS, IMAGES, ROOT
-from factory.native import build_pure
-from factory.progress import FactoryError, fail, say, step
-from factory.wheels import build_sdists, run_with_watchdog
+from core import host, report, wheels
+from core.config import ARCHES, DISTRIBUTIONS, ROOT, WORK_DIR
+from core.native import build_pure
+from core.progress import PipelineError, fail, say, step
 
 from . import gate, rehearsal, resolution
-from .wheelset import ABI3_FLOOR, PACKAGE_DIRS, PLATFORMS, artifacts
+from .wheelset import PACKAGE_DIRS, PLATFORMS, artifacts
 
 
-def wheel_runs(dist: str, arch: str, build: str) -> list[tuple[str, dict[str, str]]]:
-    """The cibuildwheel runs of one wheels job, as (title, environment) pairs.
-
-    `build` is `all` (every version-specific wheel, then the abi3 wheel), `abi3`, or a
-    CIBW_BUILD selector of version-specific wheels (one shard of an emulated architecture).
-    The abi3 run selects every GIL-enabled CPython: cibuildwheel builds the abi3 wheel with
-    the oldest, then finds it compatible with each later one and tests it there too.
-    """
-    base = {**os.environ, "CIBW_ARCHS": arch}
-    runs = []
-    if build != "abi3":
-        selected = {} if build == "all" else {"CIBW_BUILD": build}
-        runs.append((f"version-specific wheels ({build})", {**base, **selected}))
-    if build in {"all", "abi3"}:
-        abi3 = {
-            **base,
-            "CIBW_BUILD": "cp3*",
-            "CIBW_SKIP": "*t-*",  # free-threaded CPython cannot load abi3 wheels
-            **DISTRIBUTIONS[dist].abi3_environment,
-        }
-        title = f"the abi3 wheel, built with {ABI3_FLOOR} and tested on every later CPython"
-        runs.append((title, abi3))
-    return runs
-
-
-def local_image_runs(
-    runs: list[tuple[str, dict[str, str]]], dist: str, arch: str
-) -> tuple[list[tuple[str, dict[str, str]]], list[str]]:
-    """The same runs in the build images made here (ADDLIST_IMAGES=local: the release
-    rehearsal): one run per image, for the selected identifiers it holds, with the factory's
-    caches and QEMU settings. Also returns the selected identifiers no local image holds."""
-    architecture = ARCHES[arch]
-    plan = factory_wheels.plan_local(IMAGES[(dist, arch)])
-    machine = platform.machine()
-    engine = factory_wheels.container_engine(
-        architecture, host.emulation_environment(architecture, machine)
-    )
-    local: list[tuple[str, dict[str, str]]] = []
-    missing: list[str] = []
-    for title, env in runs:
-        wanted = factory_wheels.build_identifiers(
-            PACKAGE_DIRS[dist],
-            "linux",
-            arch,
-            env={k: v for k, v in env.items() if k.startswith("CIBW_")},
+def job_builds(args: argparse.Namespace) -> tuple[list[wheels.Build], list[str]]:
+    """The wheels job's runs: with cibuildwheel's default images, or (ADDLIST_IMAGES=local, the
+    release rehearsal's stand-in for them) in the build images made here, with the local
+    caches and QEMU settings."""
+    distribution = DISTRIBUTIONS[args.dist]
+    test_scope = os.environ.get("ADDLIST_TEST_SCOPE", "full")
+    if os.environ.get("ADDLIST_IMAGES") != "local" or args.platform != "linux":
+        return wheels.job_builds(
+            distribution, args.platform, args.arch, args.build, test_scope=test_scope
         )
-        by_image: dict[str, list[str]] = {}
-        for identifier in wanted:
-            image = plan.get(identifier)
-            if image is None:
-                missing.append(identifier)
-            else:
-                by_image.setdefault(image.tag, []).append(identifier)
-        for tag, identifiers in by_image.items():
-            local.append(
-                (
-                    f"{title}, in {tag}",
-                    {
-                        **env,
-                        "CIBW_BUILD": " ".join(identifiers),
-                        f"CIBW_MANYLINUX_{arch.upper()}_IMAGE": tag,
-                        "CIBW_CONTAINER_ENGINE": engine,
-                    },
-                )
-            )
-            if "CIBW_SKIP" in env:  # the abi3 wheel: built and tested in its oldest image only
-                break
-    return local, sorted(set(missing))
+    from factory import config, images  # noqa: PLC0415 (only the rehearsal has local images)
+
+    arch = ARCHES[args.arch]
+    return wheels.job_builds(
+        distribution, "linux", args.arch, args.build,
+        images=images.local_plan(config.IMAGES[(args.dist, args.arch)]),
+        test_scope=test_scope,
+        container_environment=host.emulation_environment(arch, platform.machine()),
+        volumes=wheels.cache_volumes(args.arch),
+    )  # fmt: skip
 
 
 def run_wheels(args: argparse.Namespace) -> bool:
-    """cibuildwheel for one distribution, platform and architecture (or one shard of it), under
-    the stall watchdog; each run's time and result go to --summary (GitHub's job summary),
-    beside cibuildwheel's own table of wheels."""
-    package = str(PACKAGE_DIRS[args.dist].relative_to(ROOT)) or "."
-    command = [
-        "cibuildwheel", "--platform", args.platform, "--output-dir", args.output_dir, package,
-    ]  # fmt: skip
-    rows: list[str] = []
-    ok = True
-    runs = wheel_runs(args.dist, args.arch, args.build)
-    if os.environ.get("ADDLIST_IMAGES") == "local" and args.platform == "linux":
-        runs, missing = local_image_runs(runs, args.dist, args.arch)
-        for identifier in missing:
-            say(f"{identifier}: no local image has its interpreter; not built in this rehearsal")
-            rows.append(f"| {identifier} | - | - | not built here: no local image has it |")
+    """cibuildwheel for one distribution, platform and architecture (or one shard of it), one
+    run per wheel under the stall watchdog; each wheel's time, tests and result go to
+    --summary (GitHub's job summary), after cibuildwheel's own tables."""
+    builds, missing = job_builds(args)
+    output_dir = Path(args.output_dir).resolve()
+    records: list[wheels.WheelRecord] = []
     parts: list[Path] = []
-    for title, env in runs:
-        label = f"{args.dist} {args.platform} {args.arch}: {title}"
-        log_path = Path(args.output_dir).resolve().parent / "logs" / f"{len(rows)}.log"
+    for build in builds:
         # cibuildwheel replaces $GITHUB_STEP_SUMMARY with its table: one file per run, joined
         # below, so that a later run does not erase an earlier one's.
-        part = log_path.with_suffix(".summary.md")
+        part = WORK_DIR / "summaries" / f"{len(parts)}.md"
+        part.parent.mkdir(parents=True, exist_ok=True)
         part.unlink(missing_ok=True)
         parts.append(part)
-        with step(label):
-            started = time.monotonic()
-            code, stalls = run_with_watchdog(
-                command, cwd=ROOT, env={**env, "GITHUB_STEP_SUMMARY": str(part)},
-                log_path=log_path, label=label, echo=True,
-                containers=args.platform == "linux",
-            )  # fmt: skip
-        verdict = "ok" if code == 0 else ("stalled" if code is None else f"exit {code}")
-        rows.append(f"| {title} | {time.monotonic() - started:.0f} s | {stalls} | {verdict} |")
-        ok = ok and code == 0
-        if not ok:
-            break
+        with step(build.label):
+            records.append(
+                wheels.build_one(ROOT, build, output_dir=output_dir, echo=True, summary=part)
+            )
+    if missing:
+        say(f"not built: no local image holds the interpreters of {wheels.describe(missing)}")
     if args.summary:
-        table = [
-            f"### {args.dist}, {args.platform} {args.arch} ({args.build})",
-            "",
-            "| cibuildwheel run | time | stalled runs restarted | result |",
-            "|---|---|---|---|",
-            *rows,
-            "",
-        ]
         written = [part.read_text(encoding="utf-8") for part in parts if part.exists()]
+        table = report.records_markdown(
+            f"{args.dist}, {args.platform} {args.arch} ({args.build})", records, missing
+        )
         with Path(args.summary).open("a", encoding="utf-8") as file:
-            file.write("\n".join([*written, *table]) + "\n")
-    return ok
+            file.write("\n".join([*written, table]) + "\n")
+    return bool(records) and all(record.ok for record in records)
 
 
 def run_sources(args: argparse.Namespace) -> bool:
     """Both sdists, and the pure-Python wheel of addlist, tested in a fresh environment."""
     outdir = Path(args.output_dir).resolve()
     outdir.mkdir(parents=True, exist_ok=True)
-    build_sdists(ROOT, list(DISTRIBUTIONS.values()), outdir)
+    wheels.build_sdists(ROOT, list(DISTRIBUTIONS.values()), outdir)
     return build_pure(ROOT, outdir).ok
 
 
@@ -233,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     try:
         return 0 if args.run(args) else 1
-    except FactoryError as error:
+    except PipelineError as error:
         fail(str(error))
         return 2
 

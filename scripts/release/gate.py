@@ -12,7 +12,7 @@ from pathlib import Path
 from packaging.utils import parse_sdist_filename, parse_wheel_filename
 from packaging.version import Version
 
-from factory import checks
+from core import checks
 
 from .wheelset import PURE, SDIST, Comparison, Slot, compare, expected_slots, slot_of
 

@@ -38,19 +38,12 @@ if sys.version_info >= (3, 11):
 else:
     import tomli as tomllib
 
-from factory import host, images
-from factory import wheels as factory_wheels
+from core import host
+from core.config import ARCHES, DISTRIBUTIONS, ROOT, WORK_DIR, Arch, pinned_requirements
+from core.progress import PipelineError, run_in_parallel, say, step
+from factory import images
 from factory.__main__ import ensure_images
-from factory.config import (
-    ARCHES,
-    DISTRIBUTIONS,
-    IMAGES,
-    ROOT,
-    WORK_DIR,
-    Arch,
-    pinned_requirements,
-)
-from factory.progress import FactoryError, run_in_parallel, say, step
+from factory.config import IMAGES
 
 from . import gate, wheelset, workflow
 
@@ -168,7 +161,7 @@ class PackageIndex:
             time.sleep(0.2)
         self.close()
         msg = f"pypiserver did not start: see {folder / 'pypiserver.log'}"
-        raise FactoryError(msg)
+        raise PipelineError(msg)
 
     def _answers(self) -> bool:
         try:
@@ -423,7 +416,7 @@ def buildable_slots(arches: list[str]) -> set[wheelset.Slot]:
     for distribution in DISTRIBUTIONS:
         buildable.add(wheelset.Slot(distribution, wheelset.SDIST))
         for arch in arches:
-            plan = factory_wheels.plan_local(IMAGES[(distribution, arch)])
+            plan = images.local_plan(IMAGES[(distribution, arch)])
             buildable |= {wheelset.Slot(distribution, identifier) for identifier in plan}
             if plan:
                 buildable.add(wheelset.Slot(distribution, f"abi3-manylinux_{arch}"))
@@ -461,10 +454,10 @@ def rehearse(args: argparse.Namespace) -> bool:
     unknown = sorted(set(arches) - set(ARCHES))
     if unknown:
         msg = f"--arch: unknown {unknown}; choose from {', '.join(ARCHES)}"
-        raise FactoryError(msg)
+        raise PipelineError(msg)
     if not host.docker_available():
         msg = "the rehearsal builds and installs in containers: it needs Docker (`apt-get install docker.io`)"
-        raise FactoryError(msg)
+        raise PipelineError(msg)
     version = project_version()
     REHEARSAL_DIR.mkdir(parents=True, exist_ok=True)
     with step("Build images (the local stand-in for the official manylinux images)"):

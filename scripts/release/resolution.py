@@ -36,8 +36,8 @@ if sys.version_info >= (3, 11):
 else:
     import tomli as tomllib
 
-from factory.config import ROOT, pinned_requirements
-from factory.progress import say
+from core.config import ROOT, pinned_requirements
+from core.progress import say
 
 from .wheelset import PACKAGE_DIRS, PLATFORMS, build_identifiers
 

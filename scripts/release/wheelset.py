@@ -17,8 +17,8 @@ from pathlib import Path
 from packaging.tags import Tag
 from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
 
-from factory import wheels
-from factory.config import DISTRIBUTIONS
+from core import wheels
+from core.config import ABI3_FLOOR, DISTRIBUTIONS
 
 #: distribution -> its folder (the pyproject.toml whose [tool.cibuildwheel] builds it)
 PACKAGE_DIRS = {name: d.package_dir for name, d in DISTRIBUTIONS.items()}
@@ -27,8 +27,6 @@ PLATFORMS = ("linux", "macos", "windows")
 PURE_DISTRIBUTION = "addlist"
 PURE = "py3-none-any"
 SDIST = "sdist"
-#: The interpreter a Limited-API wheel is built with and for (its floor).
-ABI3_FLOOR = "cp39"
 #: A wheel platform tag -> the platform part of a cibuildwheel identifier.
 PLATFORM_TAG = re.compile(
     r"^(?:(?P<linux>manylinux|musllinux)(?:_\d+_\d+|1|2010|2014)_(?P<linux_arch>.+)"

@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from factory import host
-from factory.config import ARCHES, DEBIAN_MIRROR, ROOT, WORK_DIR
-from factory.progress import FactoryError, run_in_parallel, say
+from core import host
+from core.config import ARCHES, DEBIAN_MIRROR, ROOT, WORK_DIR
+from core.progress import PipelineError, run_in_parallel, say
 
 from .resolution import RUNNERS, load_yaml, matrix_combinations
 
@@ -60,7 +60,7 @@ TOKEN = re.compile(
 )
 
 
-class ExpressionError(FactoryError):
+class ExpressionError(PipelineError):
     pass
 
 
@@ -289,7 +289,7 @@ def job_order(jobs: dict[str, Any]) -> list[str]:
             return
         if job_id in seen:
             msg = f"the jobs' needs form a cycle: {' -> '.join((*seen, job_id))}"
-            raise FactoryError(msg)
+            raise PipelineError(msg)
         for need in needs_of(jobs[job_id]):
             visit(need, (*seen, job_id))
         order.append(job_id)
@@ -387,7 +387,7 @@ class Rehearsal:
         versions = str(with_.get("python-version", "")).split()
         if not versions:
             msg = "setup-python without python-version: say which Python the job needs"
-            raise FactoryError(msg)
+            raise PipelineError(msg)
         bin_dir = job.workspace.parent / f"{job.workspace.name}-python"
         shutil.rmtree(bin_dir, ignore_errors=True)
         bin_dir.mkdir(parents=True)
@@ -400,7 +400,7 @@ class Rehearsal:
             )  # fmt: skip
             if made.returncode != 0:
                 msg = f"{interpreter} -m venv failed: {made.stderr.strip()[-300:]}"
-                raise FactoryError(msg)
+                raise PipelineError(msg)
             (bin_dir / f"python{version}").symlink_to(venv / "bin" / "python")
         job.path[:0] = [str(bin_dir / f"venv-{versions[-1]}" / "bin"), str(bin_dir)]
         return "a new venv of " + ", ".join(
@@ -421,7 +421,7 @@ class Rehearsal:
         target = self.artifacts / name
         if target.exists():
             msg = f"an artifact named {name} was already uploaded in this run (GitHub refuses it)"
-            raise FactoryError(msg)
+            raise PipelineError(msg)
         files: list[tuple[Path, Path]] = []
         for pattern in str(with_["path"]).split():
             base = job.workspace / pattern
@@ -431,7 +431,7 @@ class Rehearsal:
                 files += [(f, Path(f.name)) for f in sorted(job.workspace.glob(pattern))]
         if not files and with_.get("if-no-files-found", "warn") == "error":
             msg = f"upload-artifact {name}: no file matches {with_['path']}"
-            raise FactoryError(msg)
+            raise PipelineError(msg)
         for origin, relative in files:
             (target / relative).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(origin, target / relative)
@@ -446,7 +446,7 @@ class Rehearsal:
             names, merge = [str(with_["name"])], True
             if names[0] not in stored:
                 msg = f"download-artifact: no artifact named {names[0]} (have: {stored})"
-                raise FactoryError(msg)
+                raise PipelineError(msg)
         else:
             names = [n for n in stored if fnmatch.fnmatch(n, str(with_.get("pattern", "*")))]
             merge = bool(with_.get("merge-multiple", False))
@@ -571,7 +571,7 @@ class Rehearsal:
             step_started = time.monotonic()
             try:
                 outcome, note = self.run_step(step, number, state, context, summary)
-            except FactoryError as error:
+            except PipelineError as error:
                 outcome, note = "failure", str(error).splitlines()[0]
             seconds = time.monotonic() - step_started
             result.steps.append(StepResult(label, outcome, seconds, note))
@@ -603,7 +603,7 @@ class Rehearsal:
                     f"`uses: {step['uses']}` has no local stand-in: add one to "
                     "release.workflow.Rehearsal.stand_ins, or the rehearsal cannot run this job"
                 )
-                raise FactoryError(msg)
+                raise PipelineError(msg)
             return "stand-in", stand_in(job, with_)
         script = text_of(substitute(step["run"], context))
         step_env = {k: text_of(substitute(v, context)) for k, v in step.get("env", {}).items()}
@@ -644,7 +644,7 @@ class Rehearsal:
         )
         if shell not in {None, "bash"}:
             msg = f"shell: {shell} is not supported by the local executor"
-            raise FactoryError(msg)
+            raise PipelineError(msg)
         with job.log.open("a") as log:
             log.write(f"\n##[step] {script}\n")
             log.flush()
@@ -740,13 +740,13 @@ def _host_python(version: str, *, log: Path) -> Path:
             return Path(candidate)
     if configured:
         msg = f"ADDLIST_PYTHON_{version.replace('.', '_')}={configured} is not a CPython {version}"
-        raise FactoryError(msg)
+        raise PipelineError(msg)
     if version not in PYTHON_SUITES:
         msg = (
             f"setup-python's stand-in has no CPython {version}: put python{version} on PATH or "
             f"set ADDLIST_PYTHON_{version.replace('.', '_')}=/path/to/python"
         )
-        raise FactoryError(msg)
+        raise PipelineError(msg)
     build_host_python(version, PYTHON_SUITES[version], log=log)
     return built
 
@@ -776,7 +776,7 @@ def debian_source_version(package: str, suite: str) -> tuple[str, str]:
             if version and tarball:
                 return version[1], tarball[1]
     msg = f"{suite} has no source package {package}"
-    raise FactoryError(msg)
+    raise PipelineError(msg)
 
 
 def build_host_python(version: str, suite: str, *, log: Path) -> None:
@@ -812,14 +812,14 @@ def build_host_python(version: str, suite: str, *, log: Path) -> None:
                     "SQLite: apt-get install build-essential libssl-dev zlib1g-dev libffi-dev "
                     "libbz2-dev liblzma-dev libsqlite3-dev"
                 )
-                raise FactoryError(msg)
+                raise PipelineError(msg)
     check = subprocess.run(
         [str(prefix / "bin" / f"python{version}"), "-c", "import ssl, sqlite3, zlib, ctypes"],
         check=False,
     )
     if check.returncode != 0:
         msg = f"CPython {version} was built without ssl, sqlite3, zlib or ctypes: see {log}"
-        raise FactoryError(msg)
+        raise PipelineError(msg)
     shutil.rmtree(work)
 
 

@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from factory import checks, config, host, progress, report, wheels
+from core import checks, config, host, progress, report, wheels
+from factory import config as image_config
+from factory import images
 
 WHEEL_PACKAGE = sorted(checks.PACKAGE_FILES["addlist"])
 
@@ -54,7 +56,7 @@ def test_pytest_summary_ignores_other_rules() -> None:
 
 def test_interpreters_are_ordered_by_version() -> None:
     tags = ["cp314t-cp314t", "cp311-cp311", "cp39-cp39", "cp315-cp315", "cp314-cp314"]
-    ordered = sorted(tags, key=wheels._version_order)
+    ordered = sorted(tags, key=images.version_order)
     assert ordered == ["cp39-cp39", "cp311-cp311", "cp314-cp314", "cp314t-cp314t", "cp315-cp315"]
 
 
@@ -116,7 +118,7 @@ def test_sdist_contents(tmp_path: Path) -> None:
 def test_every_distribution_has_images_per_architecture() -> None:
     for distribution in config.DISTRIBUTIONS:
         for arch in config.ARCHES:
-            chosen = config.IMAGES[(distribution, arch)]
+            chosen = image_config.IMAGES[(distribution, arch)]
             assert chosen
             assert all(image.arch.name == arch for image in chosen)
             # One image per suite, so that every image has a tag of its own.
@@ -191,9 +193,11 @@ def test_emulated_containers_get_the_fast_cpu_model_only_where_qemu_takes_it(
 
 
 def test_container_environment_reaches_every_process_in_the_container() -> None:
-    engine = wheels.container_engine(config.ARCHES["aarch64"], {"QEMU_CPU": "max"})
+    engine = wheels.container_engine({"QEMU_CPU": "max"}, wheels.cache_volumes("aarch64"))
     assert engine.startswith("docker; create_args: ")
     assert "--env=QEMU_CPU=max" in engine.split()
+    assert "--volume=addlist-cache-aarch64:/root/.cache" in engine.split()
+    assert wheels.container_engine({}, {}) == "docker"  # as on GitHub: no caches, no QEMU
 
 
 def test_long_tasks_start_first_and_results_keep_their_order() -> None:
@@ -292,7 +296,7 @@ def test_without_a_cpu_reading_only_the_long_rule_applies() -> None:
 
 def test_each_run_labels_its_containers() -> None:
     assert wheels.labelled_engine(None, "r1") == "docker; create_args: --label=org.addlist.run=r1"
-    engine = wheels.container_engine(config.ARCHES["x86_64"], {})
+    engine = wheels.container_engine({}, wheels.cache_volumes("x86_64"))
     labelled = wheels.labelled_engine(engine, "r2")
     assert labelled.startswith(engine)
     assert labelled.endswith(" --label=org.addlist.run=r2")

@@ -19,9 +19,9 @@ if sys.version_info >= (3, 11):
 else:
     import tomli as tomllib
 
-from factory import config, host
-from factory import wheels as factory_wheels
-from factory.config import ROOT
+from core import host, wheels
+from core.config import DISTRIBUTIONS, ROOT
+from factory import config, images
 from release import __main__ as cli
 from release import gate, rehearsal, wheelset
 
@@ -184,16 +184,37 @@ def test_matrix_builds_every_identifier_and_every_abi3_wheel_exactly_once() -> N
 
 
 def test_the_abi3_wheel_is_tested_on_every_gil_enabled_cpython() -> None:
-    runs = dict(cli.wheel_runs("addlist-rs", "aarch64", "abi3"))
-    ((title, env),) = runs.items()
-    assert "tested on every later CPython" in title
-    assert env["CIBW_BUILD"] == "cp3*"
+    builds, missing = wheels.job_builds(DISTRIBUTIONS["addlist-rs"], "linux", "aarch64", "abi3")
+    assert missing == []
+    # One abi3 wheel per Linux platform, each built with the floor and tested on every later
+    # GIL-enabled CPython of its platform.
+    assert [(b.identifier, b.abi3) for b in builds] == [
+        ("cp39-manylinux_aarch64", True),
+        ("cp39-musllinux_aarch64", True),
+    ]
+    env = builds[0].environment()
+    assert env["CIBW_BUILD"] == "cp3*-manylinux_aarch64"
     assert fnmatch.fnmatch("cp314t-manylinux_aarch64", env["CIBW_SKIP"])
     assert not fnmatch.fnmatch("cp314-manylinux_aarch64", env["CIBW_SKIP"])
     assert env["MATURIN_PEP517_ARGS"] == "--features abi3"
-    shard = cli.wheel_runs("addlist", "aarch64", "cp312-* cp313-*")
-    assert [env.get("CIBW_BUILD") for _, env in shard] == ["cp312-* cp313-*"]
-    assert len(cli.wheel_runs("addlist", "x86_64", "all")) == 2
+    assert env["CIBW_CONTAINER_ENGINE"] == "docker"  # GitHub: no local caches, no QEMU settings
+
+
+def test_a_shard_runs_one_cibuildwheel_per_wheel_of_its_selector() -> None:
+    shard, _ = wheels.job_builds(DISTRIBUTIONS["addlist"], "linux", "aarch64", "cp312-* cp313-*")
+    assert sorted(b.environment()["CIBW_BUILD"] for b in shard) == [
+        "cp312-manylinux_aarch64",
+        "cp312-musllinux_aarch64",
+        "cp313-manylinux_aarch64",
+        "cp313-musllinux_aarch64",
+    ]
+    assert not any(b.abi3 for b in shard)
+    everything, _ = wheels.job_builds(DISTRIBUTIONS["addlist"], "linux", "x86_64", "all")
+    configured = wheelset.build_identifiers("addlist", "linux", "x86_64")
+    assert [b.identifier for b in everything if not b.abi3] == configured
+    assert sum(b.abi3 for b in everything) == 2  # manylinux and musllinux
+    macos, _ = wheels.job_builds(DISTRIBUTIONS["addlist"], "macos", "arm64", "abi3")
+    assert "CIBW_CONTAINER_ENGINE" not in macos[0].environment()
 
 
 def test_rust_on_windows_arm64_targets_aarch64_not_the_emulated_x64() -> None:
@@ -353,36 +374,41 @@ def test_twine_accepts_skip_existing_for_the_repositories_the_workflow_names(ind
     settings.verify_feature_capability()  # raises UnsupportedConfiguration for other indexes
 
 
-def test_in_local_images_each_shard_runs_once_per_image_that_holds_its_pythons(
+def test_in_local_images_each_wheel_is_built_in_the_image_that_holds_its_python(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    trixie, sid = config.IMAGES[("addlist-rs", "aarch64")]
+    trixie, sid = (image.tag for image in config.IMAGES[("addlist-rs", "aarch64")])
     plan = {
         "cp313-manylinux_aarch64": trixie,
         "cp314-manylinux_aarch64": sid,
         "cp315-manylinux_aarch64": sid,
     }
-    monkeypatch.setattr(factory_wheels, "plan_local", lambda _images: plan)
+    monkeypatch.setattr(images, "local_plan", lambda _images: plan)
     monkeypatch.setattr(host, "emulation_environment", lambda _arch, _machine: {"QEMU_CPU": "m"})
-    shard = cli.wheel_runs("addlist-rs", "aarch64", "cp313-* cp314-*")
-    runs, missing = cli.local_image_runs(shard, "addlist-rs", "aarch64")
-    assert [env["CIBW_BUILD"] for _, env in runs] == [
+    monkeypatch.setenv("ADDLIST_IMAGES", "local")
+
+    def job(build: str) -> tuple[list[wheels.Build], list[str]]:
+        argv = ["wheels", "--dist", "addlist-rs", "--platform", "linux", "--arch", "aarch64"]
+        return cli.job_builds(cli.parse([*argv, "--build", build]))
+
+    builds, missing = job("cp313-* cp314-*")
+    assert [b.environment()["CIBW_BUILD"] for b in builds] == [
         "cp313-manylinux_aarch64",
         "cp314-manylinux_aarch64",
     ]
-    assert [env["CIBW_MANYLINUX_AARCH64_IMAGE"] for _, env in runs] == [trixie.tag, sid.tag]
-    assert all("--env=QEMU_CPU=m" in env["CIBW_CONTAINER_ENGINE"] for _, env in runs)
+    assert [b.environment()["CIBW_MANYLINUX_AARCH64_IMAGE"] for b in builds] == [trixie, sid]
+    engines = [b.environment()["CIBW_CONTAINER_ENGINE"] for b in builds]
+    assert all("--env=QEMU_CPU=m" in engine for engine in engines)
+    assert all("--volume=addlist-cache-aarch64:/root/.cache" in engine for engine in engines)
     assert "cp313-musllinux_aarch64" in missing
     assert "cp314-manylinux_aarch64" not in missing
     # The abi3 wheel: built and tested in the image of the oldest interpreter that has one.
-    runs, missing = cli.local_image_runs(
-        cli.wheel_runs("addlist-rs", "aarch64", "abi3"), "addlist-rs", "aarch64"
-    )
-    ((_, env),) = runs
-    assert env["CIBW_MANYLINUX_AARCH64_IMAGE"] == trixie.tag
+    (abi3,), missing = job("abi3")
+    env = abi3.environment()
+    assert env["CIBW_MANYLINUX_AARCH64_IMAGE"] == trixie
     assert env["CIBW_BUILD"] == "cp313-manylinux_aarch64"
     assert env["MATURIN_PEP517_ARGS"] == "--features abi3"
-    assert "cp39-manylinux_aarch64" in missing
+    assert missing == []
 
 
 def test_the_rehearsal_skips_a_shard_no_local_image_can_build() -> None:

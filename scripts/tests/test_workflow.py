@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from factory.config import ROOT
+from core.config import ROOT
 from release import workflow
 from release.resolution import load_yaml
 

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from .config import Arch
-from .progress import FactoryError, run, say
+from .progress import PipelineError, run, say
 
 BINFMT = Path("/proc/sys/fs/binfmt_misc")
 #: The interpreter name binfmt_misc registers for each foreign architecture.
@@ -37,7 +37,7 @@ def docker_available() -> bool:
             "Start your container engine (e.g. `systemctl start docker`), or install Debian's "
             "engine with `apt-get install docker.io`."
         )
-        raise FactoryError(msg)
+        raise PipelineError(msg)
     say("no Docker daemon answers: starting dockerd (log: /var/log/dockerd.log)")
     with Path("/var/log/dockerd.log").open("ab") as log:
         subprocess.Popen(["dockerd"], stdout=log, stderr=log, start_new_session=True)
@@ -46,7 +46,7 @@ def docker_available() -> bool:
         if _docker_answers():
             return True
     msg = "dockerd was started but did not answer within 60 s: see /var/log/dockerd.log"
-    raise FactoryError(msg)
+    raise PipelineError(msg)
 
 
 def _docker_answers() -> bool:
@@ -82,7 +82,7 @@ def build_client() -> str:
         "no docker client here can build images for another architecture: install the buildx "
         "plugin, or Debian's client (`apt-get install docker.io`, /usr/bin/docker)."
     )
-    raise FactoryError(msg)
+    raise PipelineError(msg)
 
 
 def emulated(arch: Arch, host_machine: str) -> bool:
@@ -105,13 +105,13 @@ def ensure_emulation(arch: Arch, host_machine: str) -> None:
             "Debian/Ubuntu: `apt-get install qemu-user-static binfmt-support`, then run again "
             f"(or build this machine's architecture only with `--arch {host_machine}`)."
         )
-        raise FactoryError(msg)
+        raise PipelineError(msg)
     if "F" not in _binfmt_field(entry, "flags"):
         msg = (
             f"QEMU for {arch.name} is registered without the F (fix-binary) flag, so containers "
             "cannot use it: reinstall qemu-user-static (Debian's package sets F)."
         )
-        raise FactoryError(msg)
+        raise PipelineError(msg)
 
 
 def emulation_environment(arch: Arch, host_machine: str) -> dict[str, str]:

@@ -1,7 +1,9 @@
-"""Building, repairing and testing wheels: one cibuildwheel run per wheel, in containers.
+"""Building, repairing and testing wheels: one cibuildwheel run per wheel, under a watchdog.
 
-Each wheel gets a run of its own (one build identifier), so the report can give every wheel
-its own build time and test result, and one failure does not hide the others.
+The same code runs in the release workflow's wheel jobs (`python -m release wheels`) and in
+the local main job (`python -m factory wheels`); only the images (cibuildwheel's default ones,
+or those made here) and the local cache volumes differ. Each wheel gets a run of its own, so
+that every wheel has its own build time and test result, and one failure does not hide others.
 """
 
 from __future__ import annotations
@@ -15,12 +17,12 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .config import ROOT, WHEELHOUSE, WORK_DIR, Arch, Distribution, Image
-from .progress import FactoryError, run, say
+from .config import ABI3_FLOOR, ROOT, WHEELHOUSE, WORK_DIR, Distribution
+from .progress import PipelineError, run, say
 
 #: pytest's closing line, e.g. "===== 189 passed, 1 skipped in 7.90s =====".
 PYTEST_SUMMARY = re.compile(
@@ -41,10 +43,6 @@ QUIET_SECONDS = 5 * 60
 IDLE_CPU_SECONDS = 3.0
 #: The label each run's containers get, so that the watchdog can read their CPU time.
 RUN_LABEL = "org.addlist.run"
-
-LIST_INTERPRETERS = (
-    'for d in /opt/python/*; do [ -e "$d/.cibuildwheel-shim" ] || basename "$d"; done'
-)
 
 
 @dataclass
@@ -87,41 +85,11 @@ def export_source() -> Path:
     return source
 
 
-def local_identifiers(image: Image) -> list[str]:
-    """cibuildwheel build identifiers for the interpreters an image holds in /opt/python
-    (not the cp39 link that docker/cibuildwheel-shim.Dockerfile adds where 3.9 is missing)."""
-    listing = run(["docker", "run", "--rm", image.tag, "sh", "-c", LIST_INTERPRETERS], capture=True)
-    tags = sorted(listing.stdout.split(), key=_version_order)
-    return [f"{tag.split('-')[0]}-manylinux_{image.arch.name}" for tag in tags]
-
-
-def plan_local(chosen: tuple[Image, ...]) -> dict[str, Image | None]:
-    """Build identifier -> the image to build it in: the first image that has the interpreter,
-    so the oldest glibc wins. Ordered by Python version."""
-    plan: dict[str, Image | None] = {}
-    for image in chosen:
-        for identifier in local_identifiers(image):
-            plan.setdefault(identifier, image)
-    return dict(sorted(plan.items(), key=lambda item: _version_order(item[0])))
-
-
-def _version_order(tag: str) -> tuple[int, str]:
-    """cp39-cp39 < cp311-cp311 < cp314-cp314 < cp314t-cp314t."""
-    digits = re.match(r"cp3(\d+)", tag)
-    return (int(digits.group(1)) if digits else 0, tag)
-
-
-def official_identifiers(source: Path, distribution: Distribution, arch: Arch) -> list[str]:
-    """What cibuildwheel would build with its default (official) images."""
-    package = source / distribution.package_dir.relative_to(ROOT)
-    return build_identifiers(package, "linux", arch.name)
-
-
 def build_identifiers(
     package: Path, platform: str, archs: str | None = None, *, env: dict[str, str] | None = None
 ) -> list[str]:
     """What cibuildwheel builds from a package folder's configuration on a platform; `env`
-    adds CIBW_* selections (CIBW_BUILD, CIBW_SKIP) to the configuration's."""
+    (CIBW_BUILD, CIBW_SKIP) narrows it as it would narrow a build."""
     command = ["cibuildwheel", "--print-build-identifiers", "--platform", platform]
     if archs:
         command += ["--archs", archs]
@@ -129,92 +97,196 @@ def build_identifiers(
     return run([*command, str(package)], capture=True, env={**clean, **(env or {})}).stdout.split()
 
 
-def container_engine(arch: Arch, environment: dict[str, str]) -> str:
-    """Docker, with cache volumes (pip's and cargo's downloads and cargo's build output) and
-    `environment` for every process in the container."""
-    volumes = [
-        f"addlist-cache-{arch.name}:/root/.cache",
-        "addlist-cargo-registry:/root/.cargo/registry",
-    ]
-    args = [f"--volume={volume}" for volume in volumes]
+def container_engine(environment: Mapping[str, str], volumes: Mapping[str, str]) -> str:
+    """CIBW_CONTAINER_ENGINE: docker, with `environment` for every process in the container
+    and named `volumes` (name -> mount point)."""
+    args = [f"--volume={name}:{mount}" for name, mount in volumes.items()]
     args += [f"--env={name}={value}" for name, value in environment.items()]
-    return "docker; create_args: " + " ".join(args)
+    return "docker; create_args: " + " ".join(args) if args else "docker"
 
 
-@dataclass(frozen=True)
+def cache_volumes(arch: str) -> dict[str, str]:
+    """The local pipeline's caches across runs: pip's and cargo's downloads and cargo's build
+    output (per architecture: the compiled crates differ)."""
+    return {
+        f"addlist-cache-{arch}": "/root/.cache",
+        "addlist-cargo-registry": "/root/.cargo/registry",
+    }
+
+
+@dataclass(frozen=True, kw_only=True)
 class Build:
-    """One planned cibuildwheel run."""
+    """One cibuildwheel run, which makes one wheel."""
 
     distribution: Distribution
-    arch: Arch
+    #: cibuildwheel's platform and one of its architectures (x86_64, aarch64, arm64, AMD64)
+    platform: str
+    arch: str
+    #: the wheel's build identifier; for the abi3 wheel, the identifier it is built with
     identifier: str
-    abi3: bool
-    #: None: cibuildwheel's default (official) image
-    image: Image | None
+    abi3: bool = False
+    #: CIBW_BUILD: the identifier, or for the abi3 wheel every interpreter it is tested on
+    select: str = ""
+    #: a build image made here; None: cibuildwheel's default image
+    image: str | None = None
     #: ADDLIST_TEST_SCOPE for the tests: "emulated" where the architecture runs under QEMU
-    test_scope: str
+    test_scope: str = "full"
     #: for every process in the container (host.emulation_environment)
-    container_environment: dict[str, str] = field(default_factory=dict, hash=False)
+    container_environment: Mapping[str, str] = field(default_factory=dict, hash=False)
+    #: named volumes for the container: the local pipeline's caches (cache_volumes)
+    volumes: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+    @property
+    def label(self) -> str:
+        return f"{self.distribution.name} {self.identifier}{' abi3' if self.abi3 else ''}"
+
+    def environment(self) -> dict[str, str]:
+        """What this run adds to cibuildwheel's environment."""
+        env = {
+            "CIBW_ARCHS": self.arch,
+            "CIBW_BUILD": self.select or self.identifier,
+            # Reaches the tests through environment-pass in [tool.cibuildwheel.linux].
+            "ADDLIST_TEST_SCOPE": self.test_scope,
+        }
+        if self.abi3:
+            env["CIBW_SKIP"] = "*t-*"  # free-threaded CPython cannot load abi3 wheels
+            env.update(self.distribution.abi3_environment)
+        if self.platform == "linux":
+            env["CIBW_CONTAINER_ENGINE"] = container_engine(
+                self.container_environment, self.volumes
+            )
+            if self.image is not None:
+                env[f"CIBW_MANYLINUX_{self.arch.upper()}_IMAGE"] = self.image
+        return env
 
 
-def build_one(source: Path, build: Build) -> WheelRecord:
-    """One cibuildwheel run: build, `auditwheel repair`, and the test suite on the result."""
-    distribution, arch, identifier, abi3 = (
-        build.distribution, build.arch, build.identifier, build.abi3
-    )  # fmt: skip
-    name = f"{distribution.name}-{identifier}{'-abi3' if abi3 else ''}"
+def job_builds(
+    distribution: Distribution,
+    platform: str,
+    arch: str,
+    selection: str = "all",
+    *,
+    images: Mapping[str, str] | None = None,
+    test_scope: str = "full",
+    container_environment: Mapping[str, str] | None = None,
+    volumes: Mapping[str, str] | None = None,
+) -> tuple[list[Build], list[str]]:
+    """The runs of one wheels job, and the identifiers it selects that no image holds.
+
+    `selection` is `all` (every version-specific wheel, then the abi3 wheels), `abi3`, or a
+    CIBW_BUILD selector of version-specific wheels (one shard of an emulated architecture).
+    `images` maps identifiers to the local images that hold their interpreters (None:
+    cibuildwheel's default images, which hold them all). An abi3 wheel is built per platform
+    (manylinux, musllinux, ...) with its oldest interpreter, then found compatible with each
+    later GIL-enabled one in the same image and tested there too.
+    """
+    narrowed = {} if selection in {"all", "abi3"} else {"CIBW_BUILD": selection}
+    wanted = build_identifiers(distribution.package_dir, platform, arch, env=narrowed)
+    held = wanted if images is None else [i for i in wanted if i in images]
+    missing = [] if selection == "abi3" else [i for i in wanted if i not in held]
+    template = Build(
+        distribution=distribution,
+        platform=platform,
+        arch=arch,
+        identifier="",
+        test_scope=test_scope,
+        container_environment=dict(container_environment or {}),
+        volumes=dict(volumes or {}),
+    )
+    builds = []
+    if selection != "abi3":
+        builds += [
+            replace(template, identifier=i, image=images[i] if images else None) for i in held
+        ]
+    if selection in {"all", "abi3"}:
+        by_platform: dict[str, list[str]] = {}
+        for identifier in held:
+            python, platform_part = identifier.split("-", 1)
+            if not python.endswith("t"):
+                by_platform.setdefault(platform_part, []).append(identifier)
+        for platform_part, identifiers in by_platform.items():
+            oldest = identifiers[0]
+            if images is None:
+                if not oldest.startswith(f"{ABI3_FLOOR}-"):
+                    continue  # no abi3 wheel where the floor's interpreter does not exist
+                select, image = f"cp3*-{platform_part}", None
+            else:
+                image = images[oldest]
+                select = " ".join(i for i in identifiers if images[i] == image)
+            builds.append(
+                replace(template, identifier=oldest, abi3=True, select=select, image=image)
+            )
+    return builds, missing
+
+
+def describe(identifiers: list[str]) -> str:
+    """`cp39-manylinux_x86_64 cp310-manylinux_x86_64` -> `manylinux_x86_64: cp39, cp310`."""
+    by_platform: dict[str, list[str]] = {}
+    for identifier in identifiers:
+        python, platform_part = identifier.split("-", 1)
+        by_platform.setdefault(platform_part, []).append(python)
+    return "; ".join(f"{part}: {', '.join(pythons)}" for part, pythons in by_platform.items())
+
+
+def build_one(
+    source: Path, build: Build, *, output_dir: Path, echo: bool = False, summary: Path | None = None
+) -> WheelRecord:
+    """One cibuildwheel run: build, repair (auditwheel, delocate, delvewheel) and the test
+    suite on the result; the wheel is moved to `output_dir`, the log kept in WORK_DIR/logs.
+    With echo=True the output is shown too (GitHub's log); cibuildwheel's job summary table
+    goes to `summary` (it would replace $GITHUB_STEP_SUMMARY's content)."""
+    name = f"{build.distribution.name}-{build.identifier}{'-abi3' if build.abi3 else ''}"
     output = WORK_DIR / "out" / name
     shutil.rmtree(output, ignore_errors=True)
     log_path = WORK_DIR / "logs" / f"{name}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "CIBW_BUILD": identifier,
-        "CIBW_ARCHS": arch.name,
-        "CIBW_CONTAINER_ENGINE": container_engine(arch, build.container_environment),
-        # Reaches the tests through environment-pass in [tool.cibuildwheel.linux].
-        "ADDLIST_TEST_SCOPE": build.test_scope,
-    }
-    if build.image is not None:
-        env[f"CIBW_MANYLINUX_{arch.name.upper()}_IMAGE"] = build.image.tag
-    if abi3:
-        env.update(distribution.abi3_environment)
-    package = distribution.package_dir.relative_to(ROOT)
-    label = f"{distribution.name} {identifier}{' abi3' if abi3 else ''}"
-    say(f"{label}: building, repairing and testing (log: {log_path.relative_to(ROOT)})")
-    command = ["cibuildwheel", "--platform", "linux", "--output-dir", str(output), str(package)]
+    package = build.distribution.package_dir.relative_to(ROOT)
+    where = f" in {build.image}" if build.image else ""
+    say(f"{build.label}: building, repairing and testing{where} (log: {display(log_path)})")
+    command = [
+        "cibuildwheel", "--platform", build.platform, "--output-dir", str(output), str(package),
+    ]  # fmt: skip
+    step_summary = {"GITHUB_STEP_SUMMARY": str(summary)} if summary else {}
     started = time.monotonic()
     returncode, stalls = run_with_watchdog(
-        command, cwd=source, env=env, log_path=log_path, label=label,
+        command, cwd=source, env={**os.environ, **build.environment(), **step_summary},
+        log_path=log_path,
+        label=build.label, echo=echo, containers=build.platform == "linux",
         before_each=lambda: shutil.rmtree(output, ignore_errors=True),
     )  # fmt: skip
     seconds = time.monotonic() - started
     wheels = sorted(output.glob("*.whl"))
-    WHEELHOUSE.mkdir(exist_ok=True)
+    output_dir.mkdir(parents=True, exist_ok=True)
     for wheel in wheels:
-        shutil.move(str(wheel), WHEELHOUSE / wheel.name)
-    text = log_path.read_text(errors="replace")
+        shutil.move(str(wheel), output_dir / wheel.name)
+    text = log_path.read_text(encoding="utf-8", errors="replace")
     summaries = [m["summary"] for m in map(PYTEST_SUMMARY.match, text.splitlines()) if m]
     tests = summaries[-1] if summaries else "no test summary (the build failed before testing)"
     ok = returncode == 0 and len(wheels) == 1
-    failure = "stalled" if returncode is None else f"exit {returncode}"
-    verdict = "ok" if ok else f"FAILED ({failure})"
-    say(f"{label}: {verdict} in {seconds:.0f} s; tests: {tests}")
-    if not ok:
+    failure = "stalled" if returncode is None else f"exit {returncode}, {len(wheels)} wheels"
+    say(
+        f"{build.label}: {'ok' if ok else f'FAILED ({failure})'} in {seconds:.0f} s; tests: {tests}"
+    )
+    if not ok and not echo:
         print("\n".join(text.splitlines()[-30:]), flush=True)
     return WheelRecord(
-        distribution=distribution.name,
-        arch=arch.name,
-        identifier=identifier,
-        abi3=abi3,
+        distribution=build.distribution.name,
+        arch=build.arch,
+        identifier=build.identifier,
+        abi3=build.abi3,
         wheel=wheels[0].name if len(wheels) == 1 else None,
         seconds=seconds,
         tests=tests,
         test_scope=build.test_scope,
         ok=ok,
-        log=str(log_path.relative_to(ROOT)),
+        log=display(log_path),
         stalls=stalls,
     )
+
+
+def display(path: Path) -> str:
+    """A path relative to the repository where it is inside it."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def run_with_watchdog(
@@ -437,4 +509,4 @@ def build_sdists(
 def require_cibuildwheel() -> None:
     if shutil.which("cibuildwheel") is None:
         msg = "cibuildwheel is not installed: run the main job through scripts/build-wheels"
-        raise FactoryError(msg)
+        raise PipelineError(msg)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .checks import Check
-from .wheels import WheelRecord
+from .wheels import WheelRecord, describe
 
 
 def wheel_tags(wheel: Path) -> list[str]:
@@ -69,6 +69,28 @@ def write(
     md_path = folder / "report.md"
     md_path.write_text(markdown(document))
     return md_path, json_path
+
+
+def records_markdown(title: str, records: list[WheelRecord], missing: list[str]) -> str:
+    """One wheels job's runs as a Markdown table (GitHub's job summary)."""
+    lines = [
+        f"### {title}",
+        "",
+        "| wheel | built with | seconds | tests | result |",
+        "|---|---|---|---|---|",
+    ]
+    for record in records:
+        result = "ok" if record.ok else "**FAILED**"
+        if record.stalls:
+            result += f" (after {record.stalls} stalled run(s), stopped)"
+        built_with = f"{record.identifier}{' (abi3)' if record.abi3 else ''}"
+        lines.append(
+            f"| `{record.wheel or '-'}` | {built_with} | {record.seconds:.0f} | "
+            f"{record.tests} ({record.test_scope}) | {result} |"
+        )
+    if missing:
+        lines += ["", f"Not built: no image holds the interpreters of {describe(missing)}."]
+    return "\n".join(lines) + "\n"
 
 
 def markdown(document: dict[str, Any]) -> str:

@@ -22,7 +22,7 @@ STARTED = time.monotonic()
 _LOG: contextvars.ContextVar[Path | None] = contextvars.ContextVar("log", default=None)
 
 
-class FactoryError(Exception):
+class PipelineError(Exception):
     """A failure the user can act on: the message says what to do next."""
 
 
@@ -79,7 +79,7 @@ def run(
             tail = "\n".join(log.read_text(errors="replace").splitlines()[-25:])
             detail = f" (log: {log})\n{tail}"
         msg = f"`{shlex.join(command)}` failed with exit code {done.returncode}{detail}"
-        raise FactoryError(msg)
+        raise PipelineError(msg)
     return done
 
 
