@@ -6,15 +6,18 @@
 //! which goes through stable-ABI calls only.
 //!
 //! Safety: an item is either an exact int or goes through `__index__` once; a borrowed item
-//! pointer is used only until Python code can run, after which the list's size is read
-//! again, because `__index__` may have resized or cleared the list.
+//! pointer is used only until Python code can run. After `__index__`, and after releasing the
+//! item (which runs its finalizer when ours was the last reference), the list's size is read
+//! again, because either may have resized or cleared the list.
 
+use std::ffi::CStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::PyValueError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyInt, PyList, PyTuple};
+use pyo3::PyTypeInfo;
 
 pyo3::create_exception!(
     addlist_rs,
@@ -23,7 +26,7 @@ pyo3::create_exception!(
     "Raised by add() when its input holds no items (unlike sum([]) == 0)."
 );
 
-const EMPTY_MESSAGE: &str = "add(): the input is empty, there is nothing to sum";
+const EMPTY_MESSAGE: &CStr = c"add(): the input is empty, there is nothing to sum";
 
 /// Whether this interpreter stores ints in the layout `small_int` decodes (30-bit digits
 /// in 4 bytes, the default of every CPython release); checked once at import.
@@ -47,7 +50,7 @@ impl<'py> Accumulator<'py> {
         if let Some(sum) = self.small.checked_add(value) {
             self.small = sum;
         } else {
-            let spilled = self.small.into_pyobject(py)?.into_any();
+            let spilled = new_int(py, self.small)?;
             self.add_object(&spilled)?;
             self.small = value;
         }
@@ -64,12 +67,19 @@ impl<'py> Accumulator<'py> {
     }
 
     fn result(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let small = self.small.into_pyobject(py)?.into_any();
+        let small = new_int(py, self.small)?;
         match self.big {
             None => Ok(small),
             Some(big) => big.add(small),
         }
     }
+}
+
+/// A new int object, or the MemoryError of a failed allocation (PyO3's `into_pyobject` would
+/// panic instead).
+fn new_int(py: Python<'_>, value: i64) -> PyResult<Bound<'_, PyAny>> {
+    // SAFETY: PyLong_FromLongLong returns a new reference, or NULL with an exception set.
+    unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyLong_FromLongLong(value)) }
 }
 
 /// The value of an exact int that fits a machine word, without creating any object;
@@ -163,12 +173,88 @@ fn prefetch(address: *const ffi::PyObject) {
     let _ = address;
 }
 
+/// The name a type was created with, as `type.__dict__["__name__"]` gives it: not an
+/// attribute lookup on the type, which a metaclass can answer with any object, or an exception.
+fn type_name<'py>(item: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let py = item.py();
+    // SAFETY: `item` is live; each call returns a new reference, or NULL with an exception
+    // set, which is what from_owned_ptr_or_err takes; "O" takes one object argument.
+    unsafe {
+        let type_dict = Bound::from_owned_ptr_or_err(
+            py,
+            ffi::PyObject_GetAttrString((&raw mut ffi::PyType_Type).cast(), c"__dict__".as_ptr()),
+        )?;
+        let descriptor = Bound::from_owned_ptr_or_err(
+            py,
+            ffi::PyMapping_GetItemString(type_dict.as_ptr(), c"__name__".as_ptr()),
+        )?;
+        Bound::from_owned_ptr_or_err(
+            py,
+            ffi::PyObject_CallMethod(
+                descriptor.as_ptr(),
+                c"__get__".as_ptr(),
+                c"O".as_ptr(),
+                ffi::Py_TYPE(item.as_ptr()).cast::<ffi::PyObject>(),
+            ),
+        )
+    }
+}
+
+/// The TypeError for an item that is not an integer; built through the C API, so that a
+/// failed allocation gives MemoryError rather than a panic at the FFI boundary.
 fn not_an_integer(position: usize, item: &Bound<'_, PyAny>) -> PyErr {
-    match item.get_type().name() {
-        Ok(name) => {
-            PyTypeError::new_err(format!("add(): item {position} is {name}, not an integer"))
+    let name = match type_name(item) {
+        Ok(name) => name,
+        Err(error) => return error,
+    };
+    #[allow(clippy::cast_possible_wrap)] // a position is below the sequence's isize length
+    let position = position as ffi::Py_ssize_t;
+    // SAFETY: the arguments match the format (%zd: Py_ssize_t; %U: the name, a str).
+    // PyErr_Format sets the TypeError, or the MemoryError of building it.
+    unsafe {
+        ffi::PyErr_Format(
+            ffi::PyExc_TypeError,
+            c"add(): item %zd is %U, not an integer".as_ptr(),
+            position,
+            name.as_ptr(),
+        );
+    }
+    PyErr::fetch(item.py())
+}
+
+/// EmptyListError, raised through the C API like the TypeError above.
+fn empty_list_error(py: Python<'_>) -> PyErr {
+    // SAFETY: the exception type is live (the module holds it); PyErr_SetString sets the
+    // error, or the MemoryError of building it.
+    unsafe {
+        ffi::PyErr_SetString(
+            EmptyListError::type_object_raw(py).cast(),
+            EMPTY_MESSAGE.as_ptr(),
+        );
+    }
+    PyErr::fetch(py)
+}
+
+/// Counts a call of add() in the interpreter's recursion depth while it lives: an
+/// `__index__` that calls add() recurses through Rust, where the interpreter's counter
+/// cannot see it (before 3.12), so deep recursion raises RecursionError before the stack
+/// runs out.
+struct RecursionGuard;
+
+impl RecursionGuard {
+    fn enter(py: Python<'_>) -> PyResult<Self> {
+        // SAFETY: attached to the interpreter; a nonzero result sets RecursionError.
+        if unsafe { ffi::Py_EnterRecursiveCall(c" in add()".as_ptr()) } != 0 {
+            return Err(PyErr::fetch(py));
         }
-        Err(error) => error,
+        Ok(Self)
+    }
+}
+
+impl Drop for RecursionGuard {
+    fn drop(&mut self) {
+        // SAFETY: pairs the Py_EnterRecursiveCall of enter().
+        unsafe { ffi::Py_LeaveRecursiveCall() }
     }
 }
 
@@ -196,7 +282,19 @@ fn add_item<'py>(
         } else {
             // Python 3.9 returns int subclasses as they are: take the plain int value so
             // that an overridden __add__ or __radd__ cannot change the sum.
-            py.get_type::<PyInt>().getattr("__int__")?.call1((index,))?
+            // SAFETY: `index` is live; "O" takes one object; the result is a new reference
+            // or NULL with an exception set.
+            unsafe {
+                Bound::from_owned_ptr_or_err(
+                    py,
+                    ffi::PyObject_CallMethod(
+                        (&raw mut ffi::PyLong_Type).cast(),
+                        c"__int__".as_ptr(),
+                        c"O".as_ptr(),
+                        index.as_ptr(),
+                    ),
+                )?
+            }
         }
     };
     // Not `extract::<i64>()`: on a big int it would build an OverflowError to throw away.
@@ -312,6 +410,9 @@ fn scan_sequence<'py, const INLINE: bool>(
         // SAFETY: a strong reference, taken before __index__ can drop the list's one.
         let owned = unsafe { Bound::from_borrowed_ptr(py, item) };
         add_item(acc, &owned, i)?;
+        // Releasing the item runs Python code too when it was the last reference (its
+        // __del__, a weakref callback), so release it before the size is read again.
+        drop(owned);
         // Python code may have run and resized or cleared the list: read its size again.
         len = sequence.len();
         i += 1;
@@ -340,6 +441,7 @@ fn add_iterable<'py>(acc: &mut Accumulator<'py>, iterable: &Bound<'py, PyAny>) -
 #[pyo3(signature = (values, /), text_signature = "(values, /)")]
 fn add<'py>(values: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let py = values.py();
+    let guard = RecursionGuard::enter(py)?;
     let mut acc = Accumulator::new();
     let count = if values.is_exact_instance_of::<PyList>() {
         // Free-threaded CPython: no other thread may resize the list while we index it.
@@ -352,8 +454,9 @@ fn add<'py>(values: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     } else {
         add_iterable(&mut acc, values)?
     };
+    drop(guard);
     if count == 0 {
-        return Err(EmptyListError::new_err(EMPTY_MESSAGE));
+        return Err(empty_list_error(py));
     }
     acc.result(py)
 }

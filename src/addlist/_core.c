@@ -11,8 +11,9 @@
  *   - types are converted at the boundary: an item is either an exact int or goes through
  *     PyNumber_Index once, and only exact ints reach the accumulator;
  *   - a borrowed item is used only until Python code can run: before calling __index__
- *     we take a strong reference, and the list's size and item array are read again on
- *     every iteration because __index__ may have resized or cleared the list.
+ *     we take a strong reference, and after releasing it (which runs the item's finalizer
+ *     when ours was the last reference) the list's size and item array are read again,
+ *     because __index__ or that finalizer may have resized or cleared the list.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -148,15 +149,36 @@ read_small_int(PyObject *item, const PyTypeObject *int_type, long long *value)
 #endif
 }
 
+/*
+ * The name a type was created with, as `type.__dict__["__name__"]` gives it: not an attribute
+ * lookup on the type, which a metaclass can answer with any object, or an exception.
+ */
+static PyObject *
+type_name(PyTypeObject *type)
+{
+    PyObject *type_dict = PyObject_GetAttrString((PyObject *)&PyType_Type, "__dict__");
+    if (type_dict == NULL) {
+        return NULL;
+    }
+    PyObject *descriptor = PyMapping_GetItemString(type_dict, "__name__");
+    Py_DECREF(type_dict);
+    if (descriptor == NULL) {
+        return NULL;
+    }
+    PyObject *name = PyObject_CallMethod(descriptor, "__get__", "O", (PyObject *)type);
+    Py_DECREF(descriptor);
+    return name;
+}
+
 static int
 raise_not_integer(Py_ssize_t position, PyObject *item)
 {
-    PyObject *type_name = PyObject_GetAttrString((PyObject *)Py_TYPE(item), "__name__");
-    if (type_name == NULL) {
+    PyObject *name = type_name(Py_TYPE(item));
+    if (name == NULL) {
         return -1;
     }
-    PyErr_Format(PyExc_TypeError, "add(): item %zd is %U, not an integer", position, type_name);
-    Py_DECREF(type_name);
+    PyErr_Format(PyExc_TypeError, "add(): item %zd is %U, not an integer", position, name);
+    Py_DECREF(name);
     return -1;
 }
 
@@ -331,6 +353,12 @@ add(PyObject *module, PyObject *values)
     Py_ssize_t count = 0;
     int status;
 
+    /* An __index__ that calls add() recurses through this function, where the interpreter's
+       recursion counter cannot see it (before 3.12): count each call, so that deep recursion
+       raises RecursionError before the C stack runs out. */
+    if (Py_EnterRecursiveCall(" in add()")) {
+        return NULL;
+    }
     Py_INCREF(values); /* keep the input alive even if __index__ drops every other reference */
     if (PyList_CheckExact(values) || PyTuple_CheckExact(values)) {
         int is_list = PyList_CheckExact(values);
@@ -342,6 +370,7 @@ add(PyObject *module, PyObject *values)
         status = accumulate_iterable(&acc, values, &count);
     }
     Py_DECREF(values);
+    Py_LeaveRecursiveCall();
 
     PyObject *result = NULL;
     if (status == 0) {
