@@ -106,6 +106,20 @@ def tests(session: nox.Session) -> None:
         "--no-deps", ".", "./rust", env=CARGO_ENV,
     )  # fmt: skip
     session.run("pytest", *session.posargs)
+    # The differential fuzzer's short run (the long one is `nox -s fuzz`).
+    session.run("python", "tests/fuzz.py", "--seconds", "60")
+
+
+@nox.session(default=False)
+def fuzz(session: nox.Session) -> None:
+    """The differential fuzzer's long run: C, Rust and the reference on generated adversarial
+    inputs for 30 minutes, or as asked: `nox -s fuzz -- --seconds 600 --seed 1000000`."""
+    install_groups(session, "build", "test")
+    session.run(
+        "python", "-m", "pip", "install", "--no-build-isolation", "--force-reinstall",
+        "--no-deps", ".", "./rust", env=CARGO_ENV,
+    )  # fmt: skip
+    session.run("python", "tests/fuzz.py", *(session.posargs or ["--seconds", "1800"]))
 
 
 @nox.session(default=True)

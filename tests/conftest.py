@@ -12,7 +12,7 @@ import os
 
 import pytest
 from hypothesis import settings
-from support import Implementation
+from support import MODULES, Implementation
 
 #: ADDLIST_TEST_SCOPE -> Hypothesis examples per property, and whether `slow` tests run.
 #: "emulated" is for wheels tested under QEMU, where the full suite takes ten times as long:
@@ -29,14 +29,6 @@ def chosen_scope() -> str:
     return scope
 
 
-#: name -> the module that holds add(), and how to install it
-MODULES: dict[str, tuple[str, str]] = {
-    "c": ("addlist._core", "pip install .  (needs a C compiler)"),
-    "rust": ("addlist_rs._core", "pip install ./rust  (needs cargo)"),
-    "reference": ("addlist._reference", "pip install .  (it ships in the addlist package)"),
-    # The addlist package as its pure-Python wheel installs it: no compiled module at all.
-    "pure": ("addlist", "pip install addlist-<version>-py3-none-any.whl"),
-}
 #: What runs when --implementations is not given: everything a source checkout builds.
 DEFAULT_IMPLEMENTATIONS = "c,rust,reference"
 #: name -> package, distribution, has a pure-Python fallback

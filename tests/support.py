@@ -8,6 +8,15 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, SupportsIndex
 
+#: name -> the module that holds add(), and how to install it
+MODULES: dict[str, tuple[str, str]] = {
+    "c": ("addlist._core", "pip install .  (needs a C compiler)"),
+    "rust": ("addlist_rs._core", "pip install ./rust  (needs cargo)"),
+    "reference": ("addlist._reference", "pip install .  (it ships in the addlist package)"),
+    # The addlist package as its pure-Python wheel installs it: no compiled module at all.
+    "pure": ("addlist", "pip install addlist-<version>-py3-none-any.whl"),
+}
+
 
 @dataclass(frozen=True)
 class Implementation:
