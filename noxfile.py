@@ -122,6 +122,51 @@ def fuzz(session: nox.Session) -> None:
     session.run("python", "tests/fuzz.py", *(session.posargs or ["--seconds", "1800"]))
 
 
+#: The C module under AddressSanitizer and UndefinedBehaviorSanitizer: any finding ends the run.
+SANITIZE = "-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+
+
+@nox.session(default=False)
+def sanitizers(session: nox.Session) -> None:
+    """The C module built with ASan and UBSan (gcc or clang), version-specific and abi3: the
+    whole suite and two minutes of the differential fuzzer against each build.
+
+    CPython itself is not instrumented: the sanitizer runtime is preloaded, Python's own
+    allocator is switched off (PYTHONMALLOC=malloc) so that ASan sees every object, and leak
+    detection is off (the interpreter keeps memory until exit by design).
+    """
+    install_groups(session, "build-c", "test")
+    compiler = shutil.which("gcc") or shutil.which("clang")
+    if compiler is None:
+        session.error("the sanitizer builds need gcc or clang: apt-get install build-essential")
+    runtimes = [
+        session.run(compiler, f"-print-file-name={name}", silent=True, external=True).strip()
+        for name in ("libasan.so", "libubsan.so")
+    ]
+    missing = [path for path in runtimes if not Path(path).is_absolute()]
+    if missing:
+        session.error(f"no sanitizer runtime {missing}: apt-get install libasan8 libubsan1")
+    env = {
+        "LD_PRELOAD": " ".join(runtimes),
+        "PYTHONMALLOC": "malloc",
+        "ASAN_OPTIONS": "detect_leaks=0:abort_on_error=1:strict_string_checks=1",
+        "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1",
+    }
+    for abi3 in (False, True):
+        session.run(
+            "python", "-m", "pip", "install", "--no-build-isolation", "--force-reinstall",
+            "--no-deps", "-C", f"cmake.define.CMAKE_C_FLAGS={SANITIZE} -g -O1",
+            "-C", f"cmake.define.CMAKE_MODULE_LINKER_FLAGS={SANITIZE}",
+            "-C", "build-dir=build/sanitizers/{wheel_tag}", ".",
+            env=ABI3_ENV["c"] if abi3 else {},
+        )  # fmt: skip
+        session.run("pytest", "--implementations=c,reference", *session.posargs, env=env)
+        session.run(
+            "python", "tests/fuzz.py", "--implementations", "c,reference", "--seconds", "120",
+            env=env,
+        )  # fmt: skip
+
+
 @nox.session(default=True)
 def pipeline(session: nox.Session) -> None:
     """The release pipeline's own tests (scripts/tests): the workflows, the expected wheel set,
