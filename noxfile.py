@@ -140,7 +140,7 @@ def sanitizers(session: nox.Session) -> None:
     if compiler is None:
         session.error("the sanitizer builds need gcc or clang: apt-get install build-essential")
     runtimes = [
-        session.run(compiler, f"-print-file-name={name}", silent=True, external=True).strip()
+        str(session.run(compiler, f"-print-file-name={name}", silent=True, external=True)).strip()
         for name in ("libasan.so", "libubsan.so")
     ]
     missing = [path for path in runtimes if not Path(path).is_absolute()]
@@ -165,6 +165,43 @@ def sanitizers(session: nox.Session) -> None:
             "python", "tests/fuzz.py", "--implementations", "c,reference", "--seconds", "120",
             env=env,
         )  # fmt: skip
+
+
+@nox.session(default=False, venv_backend="none")
+def freethreaded(session: nox.Session) -> None:
+    """The C module on free-threaded CPython 3.13 with the GIL off: the whole suite (thread
+    stress tests and allocation-failure injection included) and two minutes of the fuzzer.
+
+    The interpreter is built here from Debian's source package when there is none (once per
+    machine, into ~/.cache/addlist/cpython/3.13t). PyO3 0.30 refuses 3.13t, so the Rust
+    module's free-threaded run is ci.yml's, on GitHub (3.14t).
+    """
+    found = session.run(
+        sys.executable, "-m", "core.cpython", "3.13t", silent=True, env=FACTORY_ENV, external=True,
+    )  # fmt: skip
+    interpreter = str(found).strip().splitlines()[-1]
+    venv = BUILD / "freethreaded" / "venv"
+    python = str(venv / "bin" / "python")
+    if not Path(python).exists():
+        session.run(interpreter, "-m", "venv", str(venv), external=True)
+    session.run(python, "-m", "pip", "install", "--quiet", "pip>=25.1", external=True)
+    session.run(
+        python, "-m", "pip", "install", "--quiet", "--group", "build-c", "--group", "test",
+        external=True,
+    )  # fmt: skip
+    session.run(
+        python, "-m", "pip", "install", "--no-build-isolation", "--force-reinstall", "--no-deps",
+        ".", external=True,
+    )  # fmt: skip
+    gil_off = {"PYTHON_GIL": "0"}
+    session.run(
+        python, "-m", "pytest", "--implementations=c,reference", *session.posargs, env=gil_off,
+        external=True,
+    )  # fmt: skip
+    session.run(
+        python, "tests/fuzz.py", "--implementations", "c,reference", "--seconds", "120",
+        env=gil_off, external=True,
+    )  # fmt: skip
 
 
 @nox.session(default=True)

@@ -8,13 +8,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from dependency_groups import resolve
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:
-    import tomli as tomllib
-
 ROOT = Path(__file__).resolve().parents[2]
 WHEELHOUSE = ROOT / "wheelhouse"
 WORK_DIR = ROOT / "build" / "factory"
@@ -61,6 +54,15 @@ DISTRIBUTIONS = {
 
 def pinned_requirements(group: str) -> list[str]:
     """The requirements of one dependency group of pyproject.toml, includes resolved."""
+    # Imported here: the rest of the pipeline's basics need nothing beyond the standard
+    # library (core.cpython runs before any environment is installed).
+    from dependency_groups import resolve  # noqa: PLC0415
+
+    if sys.version_info >= (3, 11):
+        import tomllib  # noqa: PLC0415
+    else:
+        import tomli as tomllib  # noqa: PLC0415
+
     with (ROOT / "pyproject.toml").open("rb") as file:
         groups = tomllib.load(file)["dependency-groups"]
     return list(resolve(groups, group))

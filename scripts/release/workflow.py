@@ -15,33 +15,23 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import lzma
 import os
 import re
 import shutil
 import subprocess
-import tarfile
-import threading
 import time
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core import host
-from core.config import ARCHES, DEBIAN_MIRROR, ROOT, WORK_DIR
+from core import cpython, host
+from core.config import ARCHES, ROOT, WORK_DIR
 from core.progress import PipelineError, run_in_parallel, say
 
 from .resolution import RUNNERS, load_yaml, matrix_combinations
 
 WORKFLOW_DIR = WORK_DIR.parent / "rehearsal" / "workflow"
-#: CPythons built here for setup-python's stand-in, once per machine, outside the repository.
-PYTHON_CACHE = (
-    Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "addlist" / "cpython"
-)
-#: The Debian suite whose source package of CPython X.Y the stand-in builds.
-PYTHON_SUITES = {"3.13": "trixie", "3.11": "bookworm"}
 #: The one `run:` step replaced: it signs with GitHub's OIDC identity, which exists only there.
 SIGNING_STEP = re.compile(r"^python -m pypi_attestations sign (?P<files>.+)$")
 #: The one flag taken out of a command: twine accepts --skip-existing only for PyPI's and
@@ -392,7 +382,7 @@ class Rehearsal:
         shutil.rmtree(bin_dir, ignore_errors=True)
         bin_dir.mkdir(parents=True)
         for version in versions:
-            interpreter = host_python(version, log=job.log)
+            interpreter = cpython.interpreter(version, log=job.log)
             venv = bin_dir / f"venv-{version}"
             made = subprocess.run(
                 [str(interpreter), "-m", "venv", str(venv)], capture_output=True, text=True,
@@ -404,7 +394,7 @@ class Rehearsal:
             (bin_dir / f"python{version}").symlink_to(venv / "bin" / "python")
         job.path[:0] = [str(bin_dir / f"venv-{versions[-1]}" / "bin"), str(bin_dir)]
         return "a new venv of " + ", ".join(
-            f"CPython {v} ({host_python(v, log=job.log)})" for v in versions
+            f"CPython {v} ({cpython.interpreter(v, log=job.log)})" for v in versions
         )
 
     def setup_qemu(self, _job: Job, with_: dict[str, Any]) -> str:
@@ -714,113 +704,6 @@ def sign_stand_in(workspace: Path, files: str) -> str:
             path.with_name(path.name + ".publish.attestation").write_text(json.dumps(note))
             signed += 1
     return f"{signed} placeholder .publish.attestation files (Sigstore needs GitHub's OIDC)"
-
-
-# ---------------------------------------------------------------------------------------------
-# CPython for setup-python's stand-in
-
-
-_HOST_PYTHON_LOCK = threading.Lock()
-
-
-def host_python(version: str, *, log: Path) -> Path:
-    with _HOST_PYTHON_LOCK:  # two jobs set up the same Python at once: build it once
-        return _host_python(version, log=log)
-
-
-def _host_python(version: str, *, log: Path) -> Path:
-    """A CPython of `version` for this machine: ADDLIST_PYTHON_<X_Y>, one on PATH, or one built
-    here from Debian's source package (about 5 minutes, once per machine). A candidate counts
-    only if it runs and is that version (a pyenv shim without it does not)."""
-    configured = os.environ.get(f"ADDLIST_PYTHON_{version.replace('.', '_')}")
-    built = PYTHON_CACHE / version / "bin" / f"python{version}"
-    candidates = [configured, shutil.which(f"python{version}"), str(built)]
-    for candidate in filter(None, candidates):
-        if is_python(candidate, version):
-            return Path(candidate)
-    if configured:
-        msg = f"ADDLIST_PYTHON_{version.replace('.', '_')}={configured} is not a CPython {version}"
-        raise PipelineError(msg)
-    if version not in PYTHON_SUITES:
-        msg = (
-            f"setup-python's stand-in has no CPython {version}: put python{version} on PATH or "
-            f"set ADDLIST_PYTHON_{version.replace('.', '_')}=/path/to/python"
-        )
-        raise PipelineError(msg)
-    build_host_python(version, PYTHON_SUITES[version], log=log)
-    return built
-
-
-def is_python(candidate: str, version: str) -> bool:
-    try:
-        done = subprocess.run(
-            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
-    except OSError:
-        return False
-    return done.returncode == 0 and done.stdout.strip() == version
-
-
-def debian_source_version(package: str, suite: str) -> tuple[str, str]:
-    """(version, upstream tarball name) of a source package in a suite, from its Sources index."""
-    url = f"{DEBIAN_MIRROR}/dists/{suite}/main/source/Sources.xz"
-    with urllib.request.urlopen(url, timeout=120) as answer:
-        text = lzma.decompress(answer.read()).decode(errors="replace")
-    for stanza in text.split("\n\n"):
-        if f"\nPackage: {package}\n" in f"\n{stanza}\n":
-            version = re.search(r"^Version: (.+)$", stanza, re.MULTILINE)
-            tarball = re.search(
-                rf"\s({re.escape(package)}_[^\s]+\.orig\.tar\.\w+)$", stanza, re.MULTILINE
-            )
-            if version and tarball:
-                return version[1], tarball[1]
-    msg = f"{suite} has no source package {package}"
-    raise PipelineError(msg)
-
-
-def build_host_python(version: str, suite: str, *, log: Path) -> None:
-    package = f"python{version}"
-    debian_version, tarball = debian_source_version(package, suite)
-    prefix = PYTHON_CACHE / version
-    work = PYTHON_CACHE / f"build-{version}"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    say(
-        f"setup-python stand-in: building CPython {version} ({debian_version}, {suite}) into {prefix}"
-    )
-    url = f"{DEBIAN_MIRROR}/pool/main/p/{package}/{tarball}"
-    with urllib.request.urlopen(url, timeout=600) as answer:
-        (work / tarball).write_bytes(answer.read())
-    with tarfile.open(work / tarball) as archive:
-        archive.extractall(work, filter="data")
-    source = next(p for p in work.iterdir() if p.is_dir())
-    steps = [
-        ["./configure", f"--prefix={prefix}", "--with-ensurepip=install"],
-        ["make", f"-j{os.cpu_count() or 1}"],
-        ["make", "install"],
-    ]
-    with log.open("a") as output:
-        for command in steps:
-            done = subprocess.run(
-                command, cwd=source, stdout=output, stderr=subprocess.STDOUT, check=False
-            )
-            if done.returncode != 0:
-                msg = (
-                    f"building CPython {version} failed at `{' '.join(command)}` (log: {log}). "
-                    "It needs a C compiler and the headers of OpenSSL, zlib, libffi, bzip2, xz and "
-                    "SQLite: apt-get install build-essential libssl-dev zlib1g-dev libffi-dev "
-                    "libbz2-dev liblzma-dev libsqlite3-dev"
-                )
-                raise PipelineError(msg)
-    check = subprocess.run(
-        [str(prefix / "bin" / f"python{version}"), "-c", "import ssl, sqlite3, zlib, ctypes"],
-        check=False,
-    )
-    if check.returncode != 0:
-        msg = f"CPython {version} was built without ssl, sqlite3, zlib or ctypes: see {log}"
-        raise PipelineError(msg)
-    shutil.rmtree(work)
 
 
 # ---------------------------------------------------------------------------------------------
