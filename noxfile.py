@@ -160,7 +160,10 @@ def sanitizers(session: nox.Session) -> None:
             "-C", "build-dir=build/sanitizers/{wheel_tag}", ".",
             env=ABI3_ENV["c"] if abi3 else {},
         )  # fmt: skip
-        session.run("pytest", "--implementations=c,reference", *session.posargs, env=env)
+        # --capture=sys: a sanitizer writes its report to the real stderr before it aborts.
+        session.run(
+            "pytest", "--implementations=c,reference", "--capture=sys", *session.posargs, env=env
+        )
         session.run(
             "python", "tests/fuzz.py", "--implementations", "c,reference", "--seconds", "120",
             env=env,
