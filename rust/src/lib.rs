@@ -399,7 +399,8 @@ fn scan_sequence<'py, const INLINE: bool>(
         }
         // SAFETY: in range, and no Python code ran since `len` was read.
         let item = unsafe { sequence.item(i) };
-        // SAFETY: `item` is borrowed from the sequence, which we hold.
+        // SAFETY: `item` is borrowed from the sequence, which we hold (a free-threaded build
+        // also holds a list's critical section), and no Python code ran since it was read.
         if let Some(value) = unsafe { small_int::<INLINE>(item) } {
             if let Some(sum) = acc.small.checked_add(value) {
                 acc.small = sum; // the hot path: no Python code, no new object
