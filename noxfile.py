@@ -49,13 +49,22 @@ def install_groups(session: nox.Session, *groups: str) -> None:
         session.install(*nox.project.dependency_groups(PYPROJECT, group))
 
 
-def build_wheel(session: nox.Session, half: str, out_dir: Path, *, abi3: bool = False) -> Path:
-    """Builds one wheel with the pinned backend (no build isolation) and returns its path."""
+def build_wheel(
+    session: nox.Session,
+    half: str,
+    out_dir: Path,
+    *,
+    abi3: bool = False,
+    config: tuple[str, ...] = (),
+) -> Path:
+    """Builds one wheel with the pinned backend (no build isolation) and returns its path;
+    `config` holds extra --config-settings for the backend."""
     out_dir.mkdir(parents=True, exist_ok=True)
     before = set(out_dir.glob("*.whl"))
     env = {**CARGO_ENV, **(ABI3_ENV[half] if abi3 else {})}
+    settings = [f"--config-settings={setting}" for setting in config]
     session.run(
-        "python", "-m", "pip", "wheel", "--no-build-isolation", "--no-deps",
+        "python", "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", *settings,
         "--wheel-dir", str(out_dir), str(SOURCE_DIR[half]), env=env,
     )  # fmt: skip
     (wheel,) = set(out_dir.glob("*.whl")) - before
@@ -220,7 +229,8 @@ def pipeline(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Builds every variant (C, Rust; version-specific and abi3) and benchmarks them."""
+    """Builds every variant (C, Rust; version-specific and abi3) and the memory-floor
+    calibration, and benchmarks them side by side."""
     install_groups(session, "build")
     variants = []
     for half in ("c", "rust"):
@@ -233,9 +243,15 @@ def bench(session: nox.Session) -> None:
                 "python", "-m", "pip", "install", "--no-deps", "--target", str(target), str(wheel)
             )
             variants.append(f"{name}={target}")
+    # The calibration row: the C module with its memory-floor loop, built the same way.
+    floor_config = ("cmake.define.ADDLIST_BENCH_FLOOR=ON", "build-dir=build/bench/floor")
+    wheel = build_wheel(session, "c", BUILD / "bench" / "wheels" / "floor", config=floor_config)
+    floor = BUILD / "bench" / "site" / "floor"
+    shutil.rmtree(floor, ignore_errors=True)
+    session.run("python", "-m", "pip", "install", "--no-deps", "--target", str(floor), str(wheel))
     session.run(
-        "python", "scripts/bench.py", "--json", str(BUILD / "benchmark.json"), *variants,
-        *session.posargs,
+        "python", "scripts/bench.py", "--json", str(BUILD / "benchmark.json"),
+        "--floor", str(floor), *variants, *session.posargs,
     )  # fmt: skip
 
 

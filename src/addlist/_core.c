@@ -386,8 +386,39 @@ add(PyObject *module, PyObject *values)
     return result;
 }
 
+#if defined(ADDLIST_BENCH_FLOOR) && !defined(Py_LIMITED_API)
+/*
+ * The benchmark's calibration, built only for scripts/bench (CMake option ADDLIST_BENCH_FLOOR),
+ * never into a wheel: the least work that summing a list of small ints can do. It reads each
+ * item pointer and the int's size and first digit, prefetching as add() does, and checks
+ * nothing: its result is right only for a list of exact ints below 2**30.
+ */
+static PyObject *
+memory_floor(PyObject *module, PyObject *list)
+{
+    (void)module;
+    Py_ssize_t size = PyList_GET_SIZE(list);
+    PyObject **items = PySequence_Fast_ITEMS(list);
+    long long total = 0;
+    for (Py_ssize_t i = 0; i < size; i++) {
+        if (i + PREFETCH_DISTANCE < size) {
+            PREFETCH(items[i + PREFETCH_DISTANCE]);
+        }
+#if PY_VERSION_HEX >= 0x030C0000
+        total += (long long)PyUnstable_Long_CompactValue((PyLongObject *)items[i]);
+#else
+        total += Py_SIZE(items[i]) * (long long)((PyLongObject *)items[i])->ob_digit[0];
+#endif
+    }
+    return PyLong_FromLongLong(total);
+}
+#endif
+
 static PyMethodDef module_methods[] = {
     {"add", (PyCFunction)add, METH_O, add_doc},
+#if defined(ADDLIST_BENCH_FLOOR) && !defined(Py_LIMITED_API)
+    {"_memory_floor", (PyCFunction)memory_floor, METH_O, NULL},
+#endif
     {NULL, NULL, 0, NULL},
 };
 
