@@ -157,6 +157,30 @@ def test_a_small_workflow_runs_with_matrix_outputs_and_artifacts(tmp_path: Path,
     assert results["tag-only"].result == "skipped"
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_instance_that_cannot_run_here_is_reported_and_blocks_nothing(
+    tmp_path: Path, jobs: int
+) -> None:
+    """The rehearsal's skip decision (no local image holds a shard's interpreters), taken once
+    per instance, with instances run in parallel too."""
+    path = write_workflow(tmp_path, MINI.replace("needs: [make, mac]", "needs: [make]"))
+    asked: list[str] = []
+
+    def skip(matrix: dict[str, Any]) -> str:
+        asked.append(matrix["part"])
+        return "no local image for b" if matrix["part"] == "b" else ""
+
+    runner = workflow.Rehearsal(
+        path, MANUAL, extra_env={}, folder=tmp_path / "run", jobs=jobs, skip=skip
+    )
+    runner.run(only={"make"})
+    made = [r for r in runner.results if r.job == "make"]
+    assert [r.result for r in made] == ["success", "not run here"]
+    assert made[1].note == "no local image for b"
+    assert not made[1].steps, "nothing of it ran"
+    assert sorted(asked) == ["a", "b"], "decided once per instance"
+
+
 def test_an_action_without_a_stand_in_fails_loudly(tmp_path: Path) -> None:
     path = write_workflow(
         tmp_path,
