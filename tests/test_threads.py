@@ -9,6 +9,7 @@ against other threads.
 
 from __future__ import annotations
 
+import functools
 import sys
 import sysconfig
 import threading
@@ -68,6 +69,21 @@ def run_threads(workers: list[Callable[[], None]]) -> None:
     assert not errors, errors
 
 
+def race(
+    summers: list[Callable[[], None]], mutators: list[Callable[[threading.Event], None]]
+) -> None:
+    """Runs the summers against the mutators, which run until every summer is done."""
+    done = threading.Event()
+
+    def all_summers() -> None:
+        try:
+            run_threads(summers)
+        finally:
+            done.set()
+
+    run_threads([all_summers, *(functools.partial(mutate, done) for mutate in mutators)])
+
+
 def native_only(impl: Implementation) -> None:
     if impl.name in {"reference", "pure"}:
         pytest.skip("the pure-Python reference reads one item at a time: not atomic by design")
@@ -78,7 +94,6 @@ def test_a_sum_preserving_mutation_never_changes_the_result(impl: Implementation
     values = list(BASE)
     total = sum(values)
     wrong: list[int] = []
-    done = threading.Event()
 
     def summer() -> None:
         for _ in range(ROUNDS):
@@ -86,7 +101,7 @@ def test_a_sum_preserving_mutation_never_changes_the_result(impl: Implementation
             if result != total:
                 wrong.append(result)
 
-    def shuffler() -> None:
+    def shuffler(done: threading.Event) -> None:
         # Not sort(key=...): the key runs Python code while list.sort() has emptied the list,
         # and a concurrent add() then sees that state and raises EmptyListError.
         while not done.is_set():
@@ -94,15 +109,7 @@ def test_a_sum_preserving_mutation_never_changes_the_result(impl: Implementation
             values.sort()
             values.sort(reverse=True)
 
-    summers = [summer] * 4
-
-    def timed_summers() -> None:
-        try:
-            run_threads(summers)
-        finally:
-            done.set()
-
-    run_threads([timed_summers, shuffler, shuffler])
+    race([summer] * 4, [shuffler, shuffler])
     assert not wrong, f"{len(wrong)} sums of states the list never had: {wrong[:5]}"
 
 
@@ -112,7 +119,6 @@ def test_every_result_is_the_sum_of_a_state_the_list_had(impl: Implementation) -
     base = sum(values)
     mask = sum(MARKERS)
     wrong: list[int] = []
-    done = threading.Event()
 
     def summer() -> None:
         for _ in range(ROUNDS):
@@ -120,21 +126,15 @@ def test_every_result_is_the_sum_of_a_state_the_list_had(impl: Implementation) -
             if extra < 0 or extra & ~mask:
                 wrong.append(extra)
 
-    def appender(marker: int) -> Callable[[], None]:
-        def run() -> None:
+    def appender(marker: int) -> Callable[[threading.Event], None]:
+        def run(done: threading.Event) -> None:
             while not done.is_set():
                 values.append(marker)
                 values.remove(marker)
 
         return run
 
-    def timed_summers() -> None:
-        try:
-            run_threads([summer] * 3)
-        finally:
-            done.set()
-
-    run_threads([timed_summers, *(appender(marker) for marker in MARKERS)])
+    race([summer] * 3, [appender(marker) for marker in MARKERS])
     assert not wrong, f"{len(wrong)} sums of states the list never had: {wrong[:5]}"
     assert values == BASE
 
