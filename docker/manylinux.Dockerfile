@@ -36,7 +36,7 @@ COPY requirements/ /opt/_internal/requirements/
 RUN for python in ${DEBIAN_PYTHONS}; do \
       tag=$("$python" -c 'import sys; v = "%d%d" % sys.version_info[:2]; print(f"cp{v}-cp{v}")') \
       && "$python" -m venv "/opt/python/${tag}" \
-      && "/opt/python/${tag}/bin/python" -m pip install --no-cache-dir -r /opt/_internal/requirements/interpreter.txt \
+      && sh /opt/_internal/requirements/install-interpreter-requirements.sh "/opt/python/${tag}/bin/python" \
       || exit 1; \
     done \
  && set -- ${DEBIAN_PYTHONS} \

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -127,10 +128,14 @@ def test_every_distribution_has_images_per_architecture() -> None:
             assert all(bool(image.rust) == (distribution == "addlist-rs") for image in chosen)
 
 
-def test_image_pins_come_from_pyproject() -> None:
+def test_image_pins_come_from_pyproject_and_cibuildwheel() -> None:
     interpreter = config.pinned_requirements("image-interpreter")
-    assert any(req.startswith("virtualenv==") for req in interpreter)
     assert all("==" in req for req in interpreter)
+    # virtualenv comes at the versions cibuildwheel itself installs before each test.
+    files = dict(images.requirement_files())
+    constraints = files["requirements/cibuildwheel/constraints-python313.txt"].decode()
+    assert re.search(r"^virtualenv==", constraints, re.MULTILINE)
+    assert "requirements/install-interpreter-requirements.sh" in files
 
 
 def test_markdown_report_lists_failures() -> None:
