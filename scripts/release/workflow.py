@@ -28,6 +28,7 @@ from typing import Any
 from core import cpython, host
 from core.config import ARCHES, ROOT, WORK_DIR
 from core.progress import PipelineError, run_in_parallel, say
+from core.wheels import display
 
 from .resolution import RUNNERS, load_yaml, matrix_combinations
 
@@ -662,11 +663,6 @@ def runner_environment() -> dict[str, str]:
         f for f in folders if not (Path(f).parent / "pyvenv.cfg").exists()
     )
     return env
-
-
-def display(path: Path) -> str:
-    """A path relative to the repository where it is inside it."""
-    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def read_outputs(path: Path) -> dict[str, str]:
