@@ -17,21 +17,21 @@ from pathlib import Path
 
 import nox
 
+ROOT = Path(__file__).parent
+# The project's registry and settings (core.distributions, core.config: standard library only).
+sys.path.insert(0, str(ROOT / "scripts"))
+from core.config import CARGO_TARGET_DIR
+from core.distributions import DISTRIBUTIONS, IMPLEMENTATIONS, Distribution
+
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "venv"
+# Environments are kept between runs; install_groups() reinstalls only when the pins changed.
+nox.options.reuse_venv = "yes"
 
-ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 BUILD = ROOT / "build"
-# One cargo target directory for every session, so Rust is compiled once per change.
-CARGO_ENV = {"CARGO_TARGET_DIR": str(ROOT / "target")}
+CARGO_ENV = {"CARGO_TARGET_DIR": str(CARGO_TARGET_DIR)}
 
-#: How to ask each backend for a Limited-API (cp39-abi3) build; documented in README.md.
-ABI3_ENV = {
-    "c": {"SKBUILD_WHEEL_PY_API": "cp39"},
-    "rust": {"MATURIN_PEP517_ARGS": "--features abi3"},
-}
-SOURCE_DIR = {"c": ROOT, "rust": ROOT / "rust"}
 ENTRY_POINTS = [
     "scripts/test",
     "scripts/build-wheels",
@@ -40,18 +40,29 @@ ENTRY_POINTS = [
     "scripts/rehearse-release",
     "scripts/install-rust",
 ]
+C_SOURCES = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "src").rglob("*.[ch]"))
+#: Every distribution's source folder, for building them all from source.
+SOURCES = [str(ROOT / d.folder) for d in DISTRIBUTIONS.values()]
 #: The pipeline's packages are in scripts/ (python -m factory, python -m release).
 FACTORY_ENV = {"PYTHONPATH": str(ROOT / "scripts")}
 
 
 def install_groups(session: nox.Session, *groups: str) -> None:
-    for group in groups:
-        session.install(*nox.project.dependency_groups(PYPROJECT, group))
+    """Installs the pinned requirements of dependency groups, unless a reused environment
+    already got exactly these (the stamp file records what was installed last)."""
+    requirements = [r for group in groups for r in nox.project.dependency_groups(PYPROJECT, group)]
+    stamp = Path(session.virtualenv.location) / "addlist-installed.txt"
+    wanted = "\n".join(requirements) + "\n"
+    if stamp.is_file() and stamp.read_text() == wanted:
+        session.log(f"the pins of {', '.join(groups)} are unchanged: nothing to install")
+        return
+    session.install(*requirements)
+    stamp.write_text(wanted)
 
 
 def build_wheel(
     session: nox.Session,
-    half: str,
+    distribution: Distribution,
     out_dir: Path,
     *,
     abi3: bool = False,
@@ -61,11 +72,11 @@ def build_wheel(
     `config` holds extra --config-settings for the backend."""
     out_dir.mkdir(parents=True, exist_ok=True)
     before = set(out_dir.glob("*.whl"))
-    env = {**CARGO_ENV, **(ABI3_ENV[half] if abi3 else {})}
+    env = {**CARGO_ENV, **(distribution.abi3_environment if abi3 else {})}
     settings = [f"--config-settings={setting}" for setting in config]
     session.run(
         "python", "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", *settings,
-        "--wheel-dir", str(out_dir), str(SOURCE_DIR[half]), env=env,
+        "--wheel-dir", str(out_dir), str(ROOT / distribution.folder), env=env,
     )  # fmt: skip
     (wheel,) = set(out_dir.glob("*.whl")) - before
     return wheel
@@ -79,7 +90,7 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
     session.run("codespell")
-    session.run("clang-format", "--dry-run", "--Werror", "src/addlist/_core.c")
+    session.run("clang-format", "--dry-run", "--Werror", *C_SOURCES)
     session.run("validate-pyproject", "pyproject.toml", "rust/pyproject.toml")
     session.run("repo-review", ".")
     # The GitHub workflows: GitHub's JSON schemas, and zizmor's security audits (offline: the
@@ -112,7 +123,7 @@ def tests(session: nox.Session) -> None:
     install_groups(session, "build", "test")
     session.run(
         "python", "-m", "pip", "install", "--no-build-isolation", "--force-reinstall",
-        "--no-deps", ".", "./rust", env=CARGO_ENV,
+        "--no-deps", *SOURCES, env=CARGO_ENV,
     )  # fmt: skip
     session.run("pytest", *session.posargs)
     # The differential fuzzer's short run (the long one is `nox -s fuzz`).
@@ -126,7 +137,7 @@ def fuzz(session: nox.Session) -> None:
     install_groups(session, "build", "test")
     session.run(
         "python", "-m", "pip", "install", "--no-build-isolation", "--force-reinstall",
-        "--no-deps", ".", "./rust", env=CARGO_ENV,
+        "--no-deps", *SOURCES, env=CARGO_ENV,
     )  # fmt: skip
     session.run("python", "tests/fuzz.py", *(session.posargs or ["--seconds", "1800"]))
 
@@ -155,6 +166,7 @@ def sanitizers(session: nox.Session) -> None:
     missing = [path for path in runtimes if not Path(path).is_absolute()]
     if missing:
         session.error(f"no sanitizer runtime {missing}: apt-get install libasan8 libubsan1")
+    addlist = DISTRIBUTIONS["addlist"]
     env = {
         "LD_PRELOAD": " ".join(runtimes),
         "PYTHONMALLOC": "malloc",
@@ -166,8 +178,8 @@ def sanitizers(session: nox.Session) -> None:
             "python", "-m", "pip", "install", "--no-build-isolation", "--force-reinstall",
             "--no-deps", "-C", f"cmake.define.CMAKE_C_FLAGS={SANITIZE} -g -O1",
             "-C", f"cmake.define.CMAKE_MODULE_LINKER_FLAGS={SANITIZE}",
-            "-C", "build-dir=build/sanitizers/{wheel_tag}", ".",
-            env=ABI3_ENV["c"] if abi3 else {},
+            "-C", "build-dir=build/sanitizers/{wheel_tag}", str(ROOT / addlist.folder),
+            env=addlist.abi3_environment if abi3 else {},
         )  # fmt: skip
         # --capture=sys: a sanitizer writes its report to the real stderr before it aborts.
         session.run(
@@ -240,10 +252,11 @@ def bench(session: nox.Session) -> None:
     calibration, and benchmarks them side by side."""
     install_groups(session, "build")
     variants = []
-    for half in ("c", "rust"):
+    for implementation in ("c", "rust"):
+        distribution = DISTRIBUTIONS[str(IMPLEMENTATIONS[implementation].distribution)]
         for abi3 in (False, True):
-            name = f"{half}-abi3" if abi3 else half
-            wheel = build_wheel(session, half, BUILD / "bench" / "wheels" / name, abi3=abi3)
+            name = f"{implementation}-abi3" if abi3 else implementation
+            wheel = build_wheel(session, distribution, BUILD / "bench" / "wheels" / name, abi3=abi3)
             target = BUILD / "bench" / "site" / name
             shutil.rmtree(target, ignore_errors=True)
             session.run(
@@ -252,7 +265,8 @@ def bench(session: nox.Session) -> None:
             variants.append(f"{name}={target}")
     # The calibration row: the C module with its memory-floor loop, built the same way.
     floor_config = ("cmake.define.ADDLIST_BENCH_FLOOR=ON", "build-dir=build/bench/floor")
-    wheel = build_wheel(session, "c", BUILD / "bench" / "wheels" / "floor", config=floor_config)
+    addlist = DISTRIBUTIONS["addlist"]
+    wheel = build_wheel(session, addlist, BUILD / "bench" / "wheels" / "floor", config=floor_config)
     floor = BUILD / "bench" / "site" / "floor"
     shutil.rmtree(floor, ignore_errors=True)
     session.run("python", "-m", "pip", "install", "--no-deps", "--target", str(floor), str(wheel))

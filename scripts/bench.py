@@ -34,8 +34,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-#: The module that holds add() for a variant name's prefix.
-MODULES = {"c": "addlist._core", "rust": "addlist_rs._core", "reference": "addlist._reference"}
+from core.distributions import IMPLEMENTATIONS
+
 REPEATS = 7
 TARGET_SECONDS_PER_REPEAT = 0.05
 #: The goal for the version-specific native builds: this share of the floor's speed, on every
@@ -124,7 +124,7 @@ def run_worker(module_name: str, site: str | None, floor_site: str) -> None:
 def run_variant(name: str, site: str | None, floor_site: str, runs: int) -> dict[str, Any]:
     """Runs the worker `runs` times; each figure is the median over the runs, and each ratio
     keeps its values per run."""
-    module = MODULES[name.split("-", maxsplit=1)[0]]
+    module = IMPLEMENTATIONS[name.split("-", maxsplit=1)[0]].module
     command = [sys.executable, __file__, "--worker", module, "--floor", floor_site]
     if site:
         command += ["--site", site]
@@ -233,9 +233,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
 
     pairs = [variant.split("=", 1) for variant in args.variants]
-    unknown = [name for name, _ in pairs if name.split("-")[0] not in MODULES]
+    unknown = [name for name, _ in pairs if name.split("-")[0] not in IMPLEMENTATIONS]
     if unknown:
-        parser.error(f"unknown variants {unknown}: names start with one of {sorted(MODULES)}")
+        choices = sorted(IMPLEMENTATIONS)
+        parser.error(f"unknown variants {unknown}: names start with one of {choices}")
     reference_site = dict(pairs).get("c")  # the reference ships in the addlist package
     results = [run_variant(name, site, args.floor, args.runs) for name, site in pairs]
     results.append(run_variant("reference", reference_site, args.floor, args.runs))

@@ -12,7 +12,9 @@ import os
 
 import pytest
 from hypothesis import settings
-from support import MODULES, Implementation
+from support import Implementation
+
+from core.distributions import IMPLEMENTATIONS
 
 #: ADDLIST_TEST_SCOPE -> Hypothesis examples per property, and whether `slow` tests run.
 #: "emulated" is for wheels tested under QEMU, where the full suite takes ten times as long:
@@ -31,51 +33,43 @@ def chosen_scope() -> str:
 
 #: What runs when --implementations is not given: everything a source checkout builds.
 DEFAULT_IMPLEMENTATIONS = "c,rust,reference"
-#: name -> package, distribution, has a pure-Python fallback
-PACKAGING: dict[str, tuple[str | None, str | None, bool]] = {
-    "c": ("addlist", "addlist", True),
-    "rust": ("addlist_rs", "addlist-rs", False),
-    "reference": (None, None, False),
-    "pure": ("addlist", "addlist", False),
-}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--implementations",
         default=DEFAULT_IMPLEMENTATIONS,
-        help=f"comma-separated implementations to test, from: {', '.join(MODULES)} "
+        help=f"comma-separated implementations to test, from: {', '.join(IMPLEMENTATIONS)} "
         "(default: %(default)s)",
     )
 
 
 def selected_names(config: pytest.Config) -> list[str]:
     names = [name.strip() for name in str(config.getoption("--implementations")).split(",")]
-    unknown = sorted(set(names) - set(MODULES))
+    unknown = sorted(set(names) - set(IMPLEMENTATIONS))
     if unknown:
-        msg = f"--implementations: unknown {unknown}; choose from {', '.join(MODULES)}"
+        msg = f"--implementations: unknown {unknown}; choose from {', '.join(IMPLEMENTATIONS)}"
         raise pytest.UsageError(msg)
     return names
 
 
 def load(name: str) -> Implementation:
-    module_name, how_to_install = MODULES[name]
+    spec = IMPLEMENTATIONS[name]
     try:
-        module = importlib.import_module(module_name)
+        module = importlib.import_module(spec.module)
     except ImportError as error:
         msg = (
-            f"the {name!r} implementation was asked for but `import {module_name}` failed "
-            f"({error}). Install it ({how_to_install}), or leave it out with "
-            f"--implementations."
+            f"the {name!r} implementation was asked for but `import {spec.module}` failed "
+            f"({error}). Install it ({spec.install}), or leave it out with --implementations."
         )
         raise pytest.UsageError(msg) from error
-    if name == "pure" and module.COMPILED_MODULE_ERROR is None:
+    if not spec.compiled and module.COMPILED_MODULE_ERROR is None:
         msg = (
             "the 'pure' implementation was asked for, but this addlist has its compiled "
             "module: install the pure-Python wheel (py3-none-any) to test it"
         )
         raise pytest.UsageError(msg)
-    return Implementation(name, module, *PACKAGING[name], compiled=name != "pure")
+    return Implementation(spec, module)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -33,8 +33,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).parent))
-from support import MODULES
+# Run as a script, not under pytest (whose `pythonpath` setting finds the registry).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from core.distributions import IMPLEMENTATIONS
 
 DEFAULT_IMPLEMENTATIONS = "c,rust,reference"
 EDGES = [0, 1, -1, 2, 2**30 - 1, 2**30, 2**31, 2**62, 2**63 - 1, -(2**63), 2**63, 2**64, -(2**64)]
@@ -244,7 +245,7 @@ def outcome(case: Case, add: Callable[[Any], int]) -> dict[str, Any]:
 
 
 def load(names: list[str]) -> dict[str, Callable[[Any], int]]:
-    return {name: importlib.import_module(MODULES[name][0]).add for name in names}
+    return {name: importlib.import_module(IMPLEMENTATIONS[name].module).add for name in names}
 
 
 def worker(start: int, stop_at: float, names: list[str]) -> None:
@@ -333,9 +334,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     names = [n for n in args.implementations.split(",") if n]
-    unknown = sorted(set(names) - set(MODULES))
+    unknown = sorted(set(names) - set(IMPLEMENTATIONS))
     if unknown:
-        parser.error(f"--implementations: unknown {unknown}; choose from {', '.join(MODULES)}")
+        parser.error(
+            f"--implementations: unknown {unknown}; choose from {', '.join(IMPLEMENTATIONS)}"
+        )
     if args.worker:
         worker(args.seed, time.monotonic() + args.seconds, names)
         return 0

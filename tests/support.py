@@ -8,30 +8,36 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, SupportsIndex
 
-#: name -> the module that holds add(), and how to install it
-MODULES: dict[str, tuple[str, str]] = {
-    "c": ("addlist._core", "pip install .  (needs a C compiler)"),
-    "rust": ("addlist_rs._core", "pip install ./rust  (needs cargo)"),
-    "reference": ("addlist._reference", "pip install .  (it ships in the addlist package)"),
-    # The addlist package as its pure-Python wheel installs it: no compiled module at all.
-    "pure": ("addlist", "pip install addlist-<version>-py3-none-any.whl"),
-}
+from core import distributions
 
 
 @dataclass(frozen=True)
 class Implementation:
-    """One implementation of the contract, as the tests see it."""
+    """One implementation of the contract (core.distributions.IMPLEMENTATIONS), loaded."""
 
-    name: str
+    spec: distributions.Implementation
     module: ModuleType
-    #: The package users import (it has ``__version__`` and ``python -m``), if any.
-    package: str | None
-    #: Its distribution on PyPI, if any.
-    distribution: str | None
-    #: Whether the package falls back to pure Python when this module cannot be imported.
-    has_fallback: bool
-    #: False for the package installed from its pure-Python wheel: no extension module.
-    compiled: bool = True
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def package(self) -> str | None:
+        """The package users import (it has ``__version__`` and ``python -m``), if any."""
+        return distributions.package_of(self.spec)
+
+    @property
+    def distribution(self) -> str | None:
+        return self.spec.distribution
+
+    @property
+    def has_fallback(self) -> bool:
+        return self.spec.has_fallback
+
+    @property
+    def compiled(self) -> bool:
+        return self.spec.compiled
 
     @property
     def add(self) -> Callable[[Iterable[Any]], int]:

@@ -9,8 +9,7 @@ from pathlib import Path, PurePosixPath
 
 from support import Implementation
 
-COMMON_FILES = {"__init__.py", "__main__.py", "_core.pyi", "py.typed"}
-EXTRA_FILES = {"addlist": {"_errors.py", "_reference.py"}, "addlist_rs": set()}
+from core.distributions import DISTRIBUTIONS, REQUIRES_PYTHON
 
 
 def installed_files(distribution: str) -> set[PurePosixPath]:
@@ -23,8 +22,8 @@ def test_wheel_files(packaged: Implementation) -> None:
     package, distribution = str(packaged.package), str(packaged.distribution)
     files = installed_files(distribution)
     in_package = {f.name for f in files if f.parts[0] == package}
-    extensions = {name for name in in_package if name.startswith("_core.") and name != "_core.pyi"}
-    assert in_package - extensions == COMMON_FILES | EXTRA_FILES[package]
+    extensions = DISTRIBUTIONS[distribution].extension_files(in_package)
+    assert in_package - extensions == DISTRIBUTIONS[distribution].package_files
     if not packaged.compiled:
         assert not extensions, "a pure-Python wheel with an extension module"
     else:
@@ -45,7 +44,7 @@ def test_wheel_metadata(packaged: Implementation) -> None:
     package = importlib.import_module(str(packaged.package))
     assert metadata["Name"] == distribution
     assert metadata["Version"] == package.__version__
-    assert metadata["Requires-Python"] == ">=3.9"
+    assert metadata["Requires-Python"] == REQUIRES_PYTHON
     assert metadata["License-Expression"] == "MIT"
     assert metadata["Summary"].startswith("The exact sum of a list of integers")
     assert metadata.get_all("Requires-Dist") is None, "addlist has no runtime dependencies"
@@ -62,5 +61,5 @@ def test_module_is_the_installed_one(packaged: Implementation) -> None:
 def test_distributions_share_one_version() -> None:
     """Both distributions are released together from one tag."""
     installed = {d.metadata["Name"]: d.version for d in importlib.metadata.distributions()}
-    versions = {installed[name] for name in ("addlist", "addlist-rs") if name in installed}
+    versions = {installed[name] for name in DISTRIBUTIONS if name in installed}
     assert len(versions) <= 1, versions

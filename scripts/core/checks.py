@@ -8,27 +8,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from .distributions import of_file
 from .progress import run
 
-#: Files each package must ship besides its one extension module.
-PACKAGE_FILES = {
-    "addlist": {
-        "__init__.py",
-        "__main__.py",
-        "_core.pyi",
-        "py.typed",
-        "_errors.py",
-        "_reference.py",
-    },
-    "addlist_rs": {"__init__.py", "__main__.py", "_core.pyi", "py.typed"},
-}
-#: Files each sdist must hold to build without the repository around it.
-SDIST_FILES = {
-    "addlist": {"pyproject.toml", "CMakeLists.txt", "LICENSE", "PKG-INFO", "src/addlist/_core.c"},
-    "addlist_rs": {
-        "pyproject.toml", "Cargo.toml", "Cargo.lock", "LICENSE", "PKG-INFO", "rust/src/lib.rs",
-    },
-}  # fmt: skip
 SOURCE_SUFFIXES = {".c", ".h", ".rs"}
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -81,11 +63,12 @@ GRAFTS_ALLOWED = {"addlist_rs": re.compile(r"libgcc_s-[0-9a-f]+\.so\.1")}
 def wheel_contents(wheel: Path) -> Check:
     with zipfile.ZipFile(wheel) as archive:
         names = [PurePosixPath(name) for name in archive.namelist()]
-    package = wheel.name.split("-")[0]
+    distribution = of_file(wheel.name)
+    package = distribution.package
     shipped = {n.name for n in names if n.parts[0] == package and len(n.parts) == 2}
-    extensions = {name for name in shipped if name.startswith("_core.") and name != "_core.pyi"}
+    extensions = distribution.extension_files(shipped)
     problems = []
-    if shipped - extensions != PACKAGE_FILES[package]:
+    if shipped - extensions != distribution.package_files:
         problems.append(f"package files {sorted(shipped - extensions)}")
     # A pure-Python wheel carries no extension module: the package runs its reference.
     wanted_extensions = 0 if wheel.name.endswith("-none-any.whl") else 1
@@ -113,8 +96,7 @@ def _is_abi3_module(name: str) -> bool:
 def sdist_contents(sdist: Path) -> Check:
     with tarfile.open(sdist) as archive:
         names = {PurePosixPath(*PurePosixPath(n).parts[1:]).as_posix() for n in archive.getnames()}
-    package = sdist.name.split("-")[0]
-    missing = SDIST_FILES[package] - names
+    missing = of_file(sdist.name).sdist_files - names
     stray = sorted(n for n in names if n.split("/")[0] in {"target", "build", ".nox", ".venv"})
     problems = [f"missing {sorted(missing)}"] if missing else []
     if stray:

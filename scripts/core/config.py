@@ -1,5 +1,6 @@
-"""What the pipeline builds, and where: architectures, distributions, tool pins. Shared by the
-release workflow (`python -m release`) and the local main job (`python -m factory`)."""
+"""Where the pipeline works and for which architectures, and its tool pins. Shared by the
+release workflow (`python -m release`) and the local main job (`python -m factory`); what it
+builds is in core.distributions."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 WHEELHOUSE = ROOT / "wheelhouse"
 WORK_DIR = ROOT / "build" / "factory"
+#: cargo's build folder for every build on this machine outside containers (nox sessions, host
+#: wheels), so that Rust is compiled once per change.
+CARGO_TARGET_DIR = ROOT / "target"
 #: Where Debian's packages and sources come from (build images, the rehearsal's CPython).
 DEBIAN_MIRROR = os.environ.get("ADDLIST_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 
@@ -29,27 +33,6 @@ class Arch:
 
 
 ARCHES = {"x86_64": Arch("x86_64", "amd64"), "aarch64": Arch("aarch64", "arm64")}
-
-
-@dataclass(frozen=True)
-class Distribution:
-    name: str
-    package_dir: Path
-    #: What the shared test suite runs against when only this distribution is installed.
-    implementations: str
-    #: How to ask the build backend for a Limited-API (cp39-abi3) wheel.
-    abi3_environment: dict[str, str]
-
-
-#: The oldest CPython a Limited-API (abi3) wheel is built with and for.
-ABI3_FLOOR = "cp39"
-
-DISTRIBUTIONS = {
-    "addlist": Distribution("addlist", ROOT, "c,reference", {"SKBUILD_WHEEL_PY_API": "cp39"}),
-    "addlist-rs": Distribution(
-        "addlist-rs", ROOT / "rust", "rust", {"MATURIN_PEP517_ARGS": "--features abi3"}
-    ),
-}
 
 
 def pinned_requirements(group: str) -> list[str]:

@@ -16,7 +16,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from .config import DISTRIBUTIONS, ROOT, WHEELHOUSE, WORK_DIR, Distribution, pinned_requirements
+from .config import CARGO_TARGET_DIR, ROOT, WHEELHOUSE, WORK_DIR, pinned_requirements
+from .distributions import DISTRIBUTIONS, Distribution
 from .progress import run, say
 from .wheels import PYTEST_SUMMARY, WheelRecord
 
@@ -25,14 +26,14 @@ def build_one(distribution: Distribution, *, abi3: bool) -> WheelRecord:
     name = f"{distribution.name}-host{'-abi3' if abi3 else ''}"
     raw = WORK_DIR / "raw" / name
     shutil.rmtree(raw, ignore_errors=True)
-    env = {**os.environ, "CARGO_TARGET_DIR": str(ROOT / "target")}
+    env = {**os.environ, "CARGO_TARGET_DIR": str(CARGO_TARGET_DIR)}
     if abi3:
         env.update(distribution.abi3_environment)
     started = time.monotonic()
     run(
         [
             sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps",
-            "--wheel-dir", str(raw), str(distribution.package_dir),
+            "--wheel-dir", str(raw), str(ROOT / distribution.folder),
         ],
         env=env,
     )  # fmt: skip
@@ -46,7 +47,7 @@ def build_one(distribution: Distribution, *, abi3: bool) -> WheelRecord:
 def build_pure(source: Path, outdir: Path = WHEELHOUSE) -> WheelRecord:
     """The pure-Python wheel of `addlist` (py3-none-any: the reference implementation, no
     compiler needed), for platforms with no binary wheel; tested like the others."""
-    distribution = replace(DISTRIBUTIONS["addlist"], implementations="pure,reference")
+    distribution = replace(DISTRIBUTIONS["addlist"], implementations=("pure", "reference"))
     started = time.monotonic()
     before = set(outdir.glob("*.whl"))
     run(
@@ -96,7 +97,7 @@ def test_in_fresh_venv(distribution: Distribution, wheel: Path) -> tuple[str, bo
     done = subprocess.run(
         [
             python, "-m", "pytest", str(ROOT / "tests"), "-p", "no:cacheprovider",
-            f"--implementations={distribution.implementations}",
+            f"--implementations={','.join(distribution.implementations)}",
         ],
         cwd=venv,  # outside the source tree: only the installed wheel can be imported
         env={**os.environ, "ADDLIST_TEST_SCOPE": "full"},  # the host's own CPU: no emulation

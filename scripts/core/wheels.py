@@ -21,7 +21,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .config import ABI3_FLOOR, ROOT, WHEELHOUSE, WORK_DIR, Distribution
+from .config import ROOT, WHEELHOUSE, WORK_DIR
+from .distributions import ABI3_FLOOR, Distribution
 from .progress import PipelineError, run, say
 
 #: pytest's closing line, e.g. "===== 189 passed, 1 skipped in 7.90s =====".
@@ -114,6 +115,11 @@ def cache_volumes(arch: str) -> dict[str, str]:
     }
 
 
+#: Where cargo builds in a container that has the cache volumes: a folder per build, because
+#: PyO3 is configured for one interpreter and feature set and a shared folder would rebuild.
+CARGO_TARGET_CACHE = "/root/.cache/addlist-cargo-target"
+
+
 @dataclass(frozen=True, kw_only=True)
 class Build:
     """One cibuildwheel run, which makes one wheel."""
@@ -152,9 +158,11 @@ class Build:
             env["CIBW_SKIP"] = "*t-*"  # free-threaded CPython cannot load abi3 wheels
             env.update(self.distribution.abi3_environment)
         if self.platform == "linux":
-            env["CIBW_CONTAINER_ENGINE"] = container_engine(
-                self.container_environment, self.volumes
-            )
+            container = dict(self.container_environment)
+            if self.volumes:
+                abi = "abi3" if self.abi3 else "version-specific"
+                container["CARGO_TARGET_DIR"] = f"{CARGO_TARGET_CACHE}/{self.identifier}-{abi}"
+            env["CIBW_CONTAINER_ENGINE"] = container_engine(container, self.volumes)
             if self.image is not None:
                 env[f"CIBW_MANYLINUX_{self.arch.upper()}_IMAGE"] = self.image
         return env
@@ -181,7 +189,7 @@ def job_builds(
     later GIL-enabled one in the same image and tested there too.
     """
     narrowed = {} if selection in {"all", "abi3"} else {"CIBW_BUILD": selection}
-    wanted = build_identifiers(distribution.package_dir, platform, arch, env=narrowed)
+    wanted = build_identifiers(ROOT / distribution.folder, platform, arch, env=narrowed)
     held = wanted if images is None else [i for i in wanted if i in images]
     missing = [] if selection == "abi3" else [i for i in wanted if i not in held]
     template = Build(
@@ -240,7 +248,7 @@ def build_one(
     shutil.rmtree(output, ignore_errors=True)
     log_path = WORK_DIR / "logs" / f"{name}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    package = build.distribution.package_dir.relative_to(ROOT)
+    package = build.distribution.folder
     where = f" in {build.image}" if build.image else ""
     say(f"{build.label}: building, repairing and testing{where} (log: {display(log_path)})")
     command = [
@@ -498,7 +506,7 @@ def build_sdists(
     """The source distributions, built with the pinned `build` frontend."""
     made = []
     for distribution in distributions:
-        package = source / distribution.package_dir.relative_to(ROOT)
+        package = source / distribution.folder
         before = set(outdir.glob("*.tar.gz"))
         run(["python", "-m", "build", "--sdist", "--outdir", str(outdir), str(package)])
         (sdist,) = set(outdir.glob("*.tar.gz")) - before

@@ -11,7 +11,8 @@ import time
 from typing import Any
 
 from core import checks, host, native, report, wheels
-from core.config import ARCHES, DISTRIBUTIONS, ROOT, WHEELHOUSE, WORK_DIR, Arch, Distribution
+from core.config import ARCHES, ROOT, WHEELHOUSE, WORK_DIR, Arch
+from core.distributions import DISTRIBUTIONS, Distribution
 from core.progress import PipelineError, fail, logged_to, run_in_parallel, say, step
 
 from . import images

@@ -12,12 +12,13 @@ from pathlib import Path
 from packaging.version import InvalidVersion, Version
 
 from core import host, report, wheels
-from core.config import ARCHES, DISTRIBUTIONS, ROOT, WORK_DIR
+from core.config import ARCHES, ROOT, WORK_DIR
+from core.distributions import DISTRIBUTIONS
 from core.native import build_pure
 from core.progress import PipelineError, fail, say, step
 
 from . import gate, rehearsal, resolution
-from .wheelset import PACKAGE_DIRS, PLATFORMS, artifacts
+from .wheelset import PLATFORMS, artifacts
 
 
 def job_builds(args: argparse.Namespace) -> tuple[list[wheels.Build], list[str]]:
@@ -114,7 +115,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     commands = parser.add_subparsers(dest="command", required=True)
 
     wheels = commands.add_parser("wheels", help=run_wheels.__doc__)
-    wheels.add_argument("--dist", choices=sorted(PACKAGE_DIRS), required=True)
+    wheels.add_argument("--dist", choices=sorted(DISTRIBUTIONS), required=True)
     wheels.add_argument("--platform", choices=PLATFORMS, required=True)
     wheels.add_argument("--arch", required=True, help="one cibuildwheel architecture")
     wheels.add_argument(

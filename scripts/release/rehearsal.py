@@ -39,7 +39,8 @@ else:
     import tomli as tomllib
 
 from core import host
-from core.config import ARCHES, DISTRIBUTIONS, ROOT, WORK_DIR, Arch, pinned_requirements
+from core.config import ARCHES, ROOT, WORK_DIR, Arch, pinned_requirements
+from core.distributions import DISTRIBUTIONS
 from core.progress import PipelineError, run_in_parallel, say, step
 from factory import images
 from factory.__main__ import ensure_images

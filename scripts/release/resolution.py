@@ -37,9 +37,10 @@ else:
     import tomli as tomllib
 
 from core.config import ROOT, pinned_requirements
+from core.distributions import DISTRIBUTIONS
 from core.progress import say
 
-from .wheelset import PACKAGE_DIRS, PLATFORMS, build_identifiers
+from .wheelset import PLATFORMS, build_identifiers
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 
@@ -376,17 +377,18 @@ def wheel_installs() -> Iterator[Install]:
     """cibuildwheel's installs for every identifier of every distribution: the build backend
     (build isolation) and the test requirements, on the wheel's own interpreter."""
     mac_runners = release_mac_runners()
-    for distribution, package in PACKAGE_DIRS.items():
+    for distribution in DISTRIBUTIONS.values():
+        package = ROOT / distribution.folder
         pyproject = tomllib.loads((package / "pyproject.toml").read_text())
         table = pyproject.get("tool", {}).get("cibuildwheel", {})
         images = {**cibuildwheel_defaults(), **table, **table.get("linux", {})}
         backend = list(pyproject["build-system"]["requires"])
         tests = before_test_requirements(table, package)
         for platform in PLATFORMS:
-            for identifier in build_identifiers(distribution, platform):
+            for identifier in build_identifiers(distribution.name, platform):
                 target = wheel_target(identifier, images, mac_runners)
                 yield Install(
-                    where=f"cibuildwheel {distribution} {identifier}",
+                    where=f"cibuildwheel {distribution.name} {identifier}",
                     target=target,
                     requirements=tuple(backend + tests),
                     environment="cibuildwheel",

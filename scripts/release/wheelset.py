@@ -18,13 +18,12 @@ from packaging.tags import Tag
 from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
 
 from core import wheels
-from core.config import ABI3_FLOOR, DISTRIBUTIONS
+from core.config import ROOT
+from core.distributions import ABI3_FLOOR, DISTRIBUTIONS, IMPLEMENTATIONS
 
-#: distribution -> its folder (the pyproject.toml whose [tool.cibuildwheel] builds it)
-PACKAGE_DIRS = {name: d.package_dir for name, d in DISTRIBUTIONS.items()}
 PLATFORMS = ("linux", "macos", "windows")
 #: The distribution that also ships a pure-Python wheel (its reference implementation).
-PURE_DISTRIBUTION = "addlist"
+PURE_DISTRIBUTION = str(IMPLEMENTATIONS["pure"].distribution)
 PURE = "py3-none-any"
 SDIST = "sdist"
 #: A wheel platform tag -> the platform part of a cibuildwheel identifier.
@@ -86,12 +85,12 @@ def slot_of(path: Path) -> Slot:
 
 def build_identifiers(distribution: str, platform: str, archs: str | None = None) -> list[str]:
     """What cibuildwheel builds for a distribution on a platform, from its configuration."""
-    return wheels.build_identifiers(PACKAGE_DIRS[distribution], platform, archs)
+    return wheels.build_identifiers(ROOT / DISTRIBUTIONS[distribution].folder, platform, archs)
 
 
 def expected_slots(platforms: Iterable[str] = PLATFORMS) -> set[Slot]:
     slots = set()
-    for distribution in PACKAGE_DIRS:
+    for distribution in DISTRIBUTIONS:
         slots.add(Slot(distribution, SDIST))
         for platform in platforms:
             for identifier in build_identifiers(distribution, platform):

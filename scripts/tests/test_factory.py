@@ -19,10 +19,11 @@ from pathlib import Path
 import pytest
 
 from core import checks, config, host, progress, report, wheels
+from core.distributions import DISTRIBUTIONS
 from factory import config as image_config
 from factory import images
 
-WHEEL_PACKAGE = sorted(checks.PACKAGE_FILES["addlist"])
+WHEEL_PACKAGE = sorted(DISTRIBUTIONS["addlist"].package_files)
 
 
 def make_wheel(folder: Path, name: str, files: list[str]) -> Path:
@@ -106,7 +107,7 @@ def make_sdist(folder: Path, name: str, files: list[str]) -> Path:
 
 
 def test_sdist_contents(tmp_path: Path) -> None:
-    complete = sorted(checks.SDIST_FILES["addlist_rs"])
+    complete = sorted(DISTRIBUTIONS["addlist-rs"].sdist_files)
     good = make_sdist(tmp_path, "addlist_rs-0.1.0.tar.gz", complete)
     assert checks.sdist_contents(good).ok
     bad = make_sdist(tmp_path / "", "addlist-0.1.0.tar.gz", ["pyproject.toml", "target/x"])
@@ -117,7 +118,7 @@ def test_sdist_contents(tmp_path: Path) -> None:
 
 
 def test_every_distribution_has_images_per_architecture() -> None:
-    for distribution in config.DISTRIBUTIONS:
+    for distribution in DISTRIBUTIONS:
         for arch in config.ARCHES:
             chosen = image_config.IMAGES[(distribution, arch)]
             assert chosen
@@ -320,7 +321,8 @@ def test_each_run_labels_its_containers() -> None:
 def test_only_rusts_libgcc_s_may_be_grafted_and_only_into_musllinux_wheels(
     tmp_path: Path, package: str, platform: str, graft: str, *, ok: bool
 ) -> None:
-    files = [f"{package}/{name}" for name in sorted(checks.PACKAGE_FILES[package])]
+    (shipped,) = [d.package_files for d in DISTRIBUTIONS.values() if d.package == package]
+    files = [f"{package}/{name}" for name in sorted(shipped)]
     files += [f"{package}/_core.cpython-313-x86_64-linux-musl.so", f"{package}.libs/{graft}"]
     files.append(f"{package}-0.1.0.dist-info/licenses/LICENSE")
     wheel = make_wheel(tmp_path, f"{package}-0.1.0-cp313-cp313-{platform}.whl", files)

@@ -20,7 +20,8 @@ else:
     import tomli as tomllib
 
 from core import host, wheels
-from core.config import DISTRIBUTIONS, ROOT
+from core.config import ROOT
+from core.distributions import DISTRIBUTIONS
 from factory import config, images
 from release import __main__ as cli
 from release import gate, rehearsal, wheelset
@@ -95,7 +96,7 @@ def test_publishing_is_trusted_attested_and_one_identity_per_project() -> None:
     assert publish["needs"] == "gate", "nothing is uploaded before the gate passes"
     # PyPI's (pending) trusted publishers are keyed by repository, workflow and environment:
     # one environment per distribution, or the first release cannot create both projects.
-    assert sorted(publish["strategy"]["matrix"]["dist"]) == sorted(wheelset.PACKAGE_DIRS)
+    assert sorted(publish["strategy"]["matrix"]["dist"]) == sorted(DISTRIBUTIONS)
     assert "matrix.dist" in publish["environment"]["name"]
     commands = [step.get("run", "") for step in publish["steps"]]
     upload = next(c for c in commands if "twine upload" in c)
@@ -165,7 +166,7 @@ def shard_identifiers(distribution: str, platform: str, target: dict[str, str]) 
 
 def test_matrix_builds_every_identifier_and_every_abi3_wheel_exactly_once() -> None:
     matrix = release_workflow()["jobs"]["wheels"]["strategy"]["matrix"]
-    assert sorted(matrix["dist"]) == sorted(wheelset.PACKAGE_DIRS)
+    assert sorted(matrix["dist"]) == sorted(DISTRIBUTIONS)
     for distribution in matrix["dist"]:
         for platform in wheelset.PLATFORMS:
             targets = [t for t in matrix["target"] if t["platform"] == platform]
@@ -196,7 +197,7 @@ def test_the_abi3_wheel_is_tested_on_every_gil_enabled_cpython() -> None:
     assert env["CIBW_BUILD"] == "cp3*-manylinux_aarch64"
     assert fnmatch.fnmatch("cp314t-manylinux_aarch64", env["CIBW_SKIP"])
     assert not fnmatch.fnmatch("cp314-manylinux_aarch64", env["CIBW_SKIP"])
-    assert env["MATURIN_PEP517_ARGS"] == "--features abi3"
+    assert DISTRIBUTIONS["addlist-rs"].abi3_environment.items() <= env.items()
     assert env["CIBW_CONTAINER_ENGINE"] == "docker"  # GitHub: no local caches, no QEMU settings
 
 
@@ -407,7 +408,7 @@ def test_in_local_images_each_wheel_is_built_in_the_image_that_holds_its_python(
     env = abi3.environment()
     assert env["CIBW_MANYLINUX_AARCH64_IMAGE"] == trixie
     assert env["CIBW_BUILD"] == "cp313-manylinux_aarch64"
-    assert env["MATURIN_PEP517_ARGS"] == "--features abi3"
+    assert DISTRIBUTIONS["addlist-rs"].abi3_environment.items() <= env.items()
     assert missing == []
 
 
