@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # /// script
-# dependencies = ["nox>=2025.2.9"]
+# dependencies = ["nox"]  # the version: `bootstrap` in pyproject.toml, and needs_version below
 # ///
 """Task runner: `nox -s lint`, `nox -s tests`, `nox -s bench`, `nox -s wheels`.
 
@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from core.config import CARGO_TARGET_DIR
 from core.distributions import DISTRIBUTIONS, IMPLEMENTATIONS, Distribution
 
+# The oldest nox with nox.project.dependency_groups; the `bootstrap` group pins the one we use.
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "venv"
 # Environments are kept between runs; install_groups() reinstalls only when the pins changed.
@@ -82,10 +83,31 @@ def build_wheel(
     return wheel
 
 
+#: File hygiene (pre-commit-hooks' programs): the fixers rewrite a file and fail the session.
+HYGIENE = [
+    ["check-case-conflict"],
+    ["check-merge-conflict"],
+    ["check-symlinks"],
+    ["check-toml"],
+    ["check-yaml"],
+    ["check-added-large-files", "--enforce-all", "--maxkb=1000"],
+    ["end-of-file-fixer"],
+    ["trailing-whitespace-fixer"],
+    ["mixed-line-ending", "--fix=lf"],
+]
+
+
 @nox.session(default=True)
 def lint(session: nox.Session) -> None:
-    """Static checks: the same tools as .pre-commit-config.yaml, at the pinned versions."""
+    """Every static check, at the versions pinned in pyproject.toml: the one lint definition
+    (.pre-commit-config.yaml runs this session)."""
     install_groups(session, "lint")
+    tracked = str(session.run("git", "ls-files", silent=True, external=True)).split()
+    files = [name for name in tracked if (ROOT / name).is_file()]
+    for check in HYGIENE:
+        suffixes = {"check-toml": (".toml",), "check-yaml": (".yml", ".yaml")}.get(check[0])
+        chosen = [name for name in files if suffixes is None or name.endswith(suffixes)]
+        session.run(*check, *chosen, silent=True)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
@@ -101,8 +123,12 @@ def lint(session: nox.Session) -> None:
         "check-jsonschema", "--builtin-schema", "vendor.dependabot", ".github/dependabot.yml"
     )
     session.run("zizmor", "--offline", "--pedantic", ".github/")
-    session.run("python", "scripts/check_pins.py")
-    shell_scripts = ["scripts/lib.sh", ".ci/run", *ENTRY_POINTS]
+    shell_scripts = [
+        "scripts/lib.sh",
+        ".ci/run",
+        *ENTRY_POINTS,
+        *sorted(str(p) for p in (ROOT / "docker").glob("*.sh")),
+    ]
     session.run("shellcheck", "--external-sources", *shell_scripts)
     session.run("cargo", "fmt", "--all", "--check", external=True)
     pyo3_env = {**CARGO_ENV, "PYO3_PYTHON": sys.executable}

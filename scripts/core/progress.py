@@ -26,8 +26,17 @@ class PipelineError(Exception):
     """A failure the user can act on: the message says what to do next."""
 
 
+#: Who speaks in progress lines and errors: the command that runs (set_label).
+_label = "pipeline"
+
+
+def set_label(label: str) -> None:
+    global _label  # noqa: PLW0603 (one label per process, set by its entry point)
+    _label = label
+
+
 def say(message: str) -> None:
-    print(f"\033[1m[factory +{time.monotonic() - STARTED:5.0f}s]\033[0m {message}", flush=True)
+    print(f"\033[1m[{_label} +{time.monotonic() - STARTED:5.0f}s]\033[0m {message}", flush=True)
 
 
 @contextmanager
@@ -84,7 +93,7 @@ def run(
 
 
 def fail(message: str) -> None:
-    print(f"\033[1;31m[factory] error:\033[0m {message}", file=sys.stderr, flush=True)
+    print(f"\033[1;31m[{_label}] error:\033[0m {message}", file=sys.stderr, flush=True)
 
 
 def run_in_parallel(

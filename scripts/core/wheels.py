@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -501,7 +501,7 @@ def stuck(
 
 
 def build_sdists(
-    source: Path, distributions: list[Distribution], outdir: Path = WHEELHOUSE
+    source: Path, distributions: Sequence[Distribution], outdir: Path = WHEELHOUSE
 ) -> list[Path]:
     """The source distributions, built with the pinned `build` frontend."""
     made = []

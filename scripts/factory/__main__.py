@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import argparse
 import functools
-import os
 import platform
 import sys
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from core import checks, host, native, report, wheels
-from core.config import ARCHES, ROOT, WHEELHOUSE, WORK_DIR, Arch
-from core.distributions import DISTRIBUTIONS, Distribution
-from core.progress import PipelineError, fail, logged_to, run_in_parallel, say, step
+from core.config import ROOT, WHEELHOUSE, WORK_DIR, Arch
+from core.distributions import Distribution
+from core.progress import PipelineError, fail, logged_to, run_in_parallel, say, set_label, step
 
 from . import images
 from .config import IMAGES, Image
+from .options import ImageSource, Job, Options, parse
 
 ALWAYS_NOT_EXERCISED = [
     (
@@ -27,48 +27,9 @@ ALWAYS_NOT_EXERCISED = [
 ]
 
 
-def parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m factory", description=__doc__)
-    parser.add_argument("command", choices=["images", "wheels"])
-    parser.add_argument(
-        "--arch",
-        default=",".join(ARCHES),
-        help="comma-separated architectures (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--only", choices=sorted(DISTRIBUTIONS), help="build one distribution, not both"
-    )
-    parser.add_argument(
-        "--images",
-        choices=["local", "official"],
-        default="local",
-        help="local: images made here from Debian's archive (default); official: cibuildwheel's "
-        "default manylinux/musllinux images, which need a container registry",
-    )
-    parser.add_argument("--rebuild", action="store_true", help="rebuild the images from nothing")
-    parser.add_argument(
-        "--jobs",
-        type=int,
-        default=min(2, os.cpu_count() or 1),
-        help="cibuildwheel runs at a time (default: %(default)s)",
-    )
-    return parser.parse_args(argv)
-
-
-def chosen(args: argparse.Namespace) -> tuple[list[Arch], list[Distribution]]:
-    if args.jobs < 1:
-        msg = f"--jobs {args.jobs}: give 1 or more"
-        raise PipelineError(msg)
-    names = [name.strip() for name in args.arch.split(",") if name.strip()]
-    unknown = [name for name in names if name not in ARCHES]
-    if unknown:
-        msg = f"--arch: unknown {unknown}; choose from {', '.join(ARCHES)}"
-        raise PipelineError(msg)
-    distributions = [DISTRIBUTIONS[args.only]] if args.only else list(DISTRIBUTIONS.values())
-    return [ARCHES[name] for name in names], distributions
-
-
-def image_chains(arches: list[Arch], distributions: list[Distribution]) -> list[list[Image]]:
+def image_chains(
+    arches: Sequence[Arch], distributions: Sequence[Distribution]
+) -> list[list[Image]]:
     """The chosen images grouped by (suite, architecture): the images of a group share their
     lower layers and are built one after the other; the groups are independent."""
     chains: dict[tuple[str, str], list[Image]] = {}
@@ -82,7 +43,7 @@ def image_chains(arches: list[Arch], distributions: list[Distribution]) -> list[
 
 
 def ensure_images(
-    arches: list[Arch], distributions: list[Distribution], *, rebuild: bool, jobs: int
+    arches: Sequence[Arch], distributions: Sequence[Distribution], *, rebuild: bool, jobs: int
 ) -> list[dict[str, Any]]:
     """Builds or reuses every image the chosen builds need, `jobs` (suite, architecture) groups
     at a time, each with its own log; returns what it did, for the report."""
@@ -121,9 +82,9 @@ def ensure_images(
     return [line for chain in results for line in chain]
 
 
-def run_wheels(args: argparse.Namespace) -> bool:
+def run_wheels(options: Options) -> bool:
     started = time.monotonic()
-    arches, distributions = chosen(args)
+    arches, distributions = options.arches, options.distributions
     wheels.require_cibuildwheel()
     for stale in [*WHEELHOUSE.glob("*.whl"), *WHEELHOUSE.glob("*.tar.gz")]:
         stale.unlink()
@@ -146,11 +107,11 @@ def run_wheels(args: argparse.Namespace) -> bool:
         )
         source = ROOT
     else:
-        local = args.images == "local"
+        local = options.images is ImageSource.LOCAL
         if local:
             with step("Build images"):
                 image_log = ensure_images(
-                    arches, distributions, rebuild=args.rebuild, jobs=args.jobs
+                    arches, distributions, rebuild=options.rebuild, jobs=options.jobs
                 )
         else:
             for arch in arches:
@@ -164,16 +125,15 @@ def run_wheels(args: argparse.Namespace) -> bool:
                 "with ADDLIST_TEST_SCOPE=emulated (the `slow` tests deselected, 30 Hypothesis "
                 "examples a property instead of 300); native wheels ran the full suite"
             )
-        with step(f"{len(builds)} wheels, {args.jobs} at a time"):
+        with step(f"{len(builds)} wheels, {options.jobs} at a time"):
             records += run_in_parallel(
                 builds,
                 functools.partial(wheels.build_one, source, output_dir=WHEELHOUSE),
-                jobs=args.jobs,
+                jobs=options.jobs,
                 first=lambda build: build.test_scope == "emulated",
             )
-    missing_arches = sorted(set(ARCHES) - {arch.name for arch in arches})
-    if missing_arches:
-        not_exercised.append(f"{', '.join(missing_arches)}: left out with --arch")
+    if options.left_out:
+        not_exercised.append(f"{', '.join(options.left_out)}: left out with --arch")
 
     with step("Source distributions and checks"):
         sdists = wheels.build_sdists(source, distributions)
@@ -213,8 +173,8 @@ def run_wheels(args: argparse.Namespace) -> bool:
 
 
 def planned_builds(
-    arches: list[Arch],
-    distributions: list[Distribution],
+    arches: Sequence[Arch],
+    distributions: Sequence[Distribution],
     *,
     local: bool,
     not_exercised: list[str],
@@ -242,21 +202,22 @@ def planned_builds(
     return builds
 
 
-def run_images(args: argparse.Namespace) -> bool:
-    arches, distributions = chosen(args)
+def run_images(options: Options) -> bool:
     if not host.docker_available():
         msg = "building images needs a container engine: `apt-get install docker.io`"
         raise PipelineError(msg)
-    for line in ensure_images(arches, distributions, rebuild=args.rebuild, jobs=args.jobs):
+    chosen = options.arches, options.distributions
+    for line in ensure_images(*chosen, rebuild=options.rebuild, jobs=options.jobs):
         say(f"{line['tag']}: {line['state']} ({line['seconds']} s)")
     return True
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse(argv)
-    command = run_images if args.command == "images" else run_wheels
+    options = parse(argv)
+    set_label("factory")
+    command = run_images if options.job is Job.IMAGES else run_wheels
     try:
-        return 0 if command(args) else 1
+        return 0 if command(options) else 1
     except PipelineError as error:
         fail(str(error))
         return 2

@@ -15,9 +15,10 @@ from core import host, report, wheels
 from core.config import ARCHES, ROOT, WORK_DIR
 from core.distributions import DISTRIBUTIONS
 from core.native import build_pure
-from core.progress import PipelineError, fail, say, step
+from core.progress import PipelineError, fail, say, set_label, step
 
 from . import gate, rehearsal, resolution
+from . import options as rehearsal_options
 from .wheelset import PLATFORMS, artifacts
 
 
@@ -153,13 +154,14 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     lock.set_defaults(run=resolution.lock)
 
     rehearse = commands.add_parser("rehearse", help=rehearsal.__doc__)
-    rehearsal.add_arguments(rehearse)
-    rehearse.set_defaults(run=rehearsal.rehearse)
+    rehearsal_options.add_arguments(rehearse)
+    rehearse.set_defaults(run=lambda args: rehearsal.rehearse(rehearsal_options.options(args)))
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    set_label(f"release {args.command}")
     try:
         return 0 if args.run(args) else 1
     except PipelineError as error:

@@ -15,7 +15,6 @@ second time, and uploading with a wrong password, must both be refused by the in
 
 from __future__ import annotations
 
-import argparse
 import fnmatch
 import json
 import os
@@ -47,11 +46,10 @@ from factory.__main__ import ensure_images
 from factory.config import IMAGES
 
 from . import gate, wheelset, workflow
+from .options import Event, RehearsalOptions
 
 REHEARSAL_DIR = WORK_DIR.parent / "rehearsal"
 I386 = Arch("i686", "i386", oci="386")
-#: Debian suites whose own CPython installs and tests the release, on each architecture.
-SUITES = ("bullseye", "bookworm", "trixie", "sid")
 USER = "rehearsal"
 CA_IN_CONTAINER = "/etc/ssl/certs/rehearsal-extra-ca.pem"
 #: Printed by the container script: the interpreter's tags in pip's order of preference.
@@ -92,27 +90,6 @@ class Outcome:
     ok: bool = False
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--arch",
-        default="x86_64,aarch64",
-        help="architectures whose wheel jobs run and whose containers install (%(default)s)",
-    )
-    parser.add_argument("--suites", default=",".join(SUITES), help="Debian suites (%(default)s)")
-    parser.add_argument(
-        "--event",
-        choices=["tag", "manual"],
-        default="tag",
-        help="tag: a pushed v<version> tag (publishes); manual: a run by hand (stops at the gate)",
-    )
-    parser.add_argument(
-        "--jobs",
-        type=int,
-        default=min(2, os.cpu_count() or 1),
-        help="workflow job instances and containers at a time (default: %(default)s)",
-    )
 
 
 def cases(arches: list[str], suites: list[str]) -> list[Case]:
@@ -449,13 +426,9 @@ def unbuildable(matrix: dict[str, Any], arches: list[str], buildable: set[wheels
     return f"no local image holds {', '.join(pythons)} on {arch}"
 
 
-def rehearse(args: argparse.Namespace) -> bool:
+def rehearse(options: RehearsalOptions) -> bool:
     started = time.monotonic()
-    arches = [a for a in args.arch.split(",") if a]
-    unknown = sorted(set(arches) - set(ARCHES))
-    if unknown:
-        msg = f"--arch: unknown {unknown}; choose from {', '.join(ARCHES)}"
-        raise PipelineError(msg)
+    arches = [arch.name for arch in options.arches]
     if not host.docker_available():
         msg = "the rehearsal builds and installs in containers: it needs Docker (`apt-get install docker.io`)"
         raise PipelineError(msg)
@@ -463,8 +436,7 @@ def rehearse(args: argparse.Namespace) -> bool:
     REHEARSAL_DIR.mkdir(parents=True, exist_ok=True)
     with step("Build images (the local stand-in for the official manylinux images)"):
         ensure_images(
-            [ARCHES[a] for a in arches], list(DISTRIBUTIONS.values()), rebuild=False,
-            jobs=args.jobs,
+            options.arches, list(DISTRIBUTIONS.values()), rebuild=False, jobs=options.jobs,
         )  # fmt: skip
     absent_file = REHEARSAL_DIR / "absent-slots.txt"
     buildable = buildable_slots(arches)
@@ -481,7 +453,7 @@ def rehearse(args: argparse.Namespace) -> bool:
     try:
         event = (
             workflow.Event(name="push", ref=f"refs/tags/v{version}")
-            if args.event == "tag"
+            if options.event is Event.TAG
             else workflow.Event(name="workflow_dispatch", ref="refs/heads/main")
         )
         stand_in_env = {
@@ -495,7 +467,7 @@ def rehearse(args: argparse.Namespace) -> bool:
         with step(f"release.yml for {event.name} of {event.ref}"):
             jobs, workflow_report = workflow.run_workflow(
                 ROOT / ".github" / "workflows" / "release.yml", event,
-                extra_env=stand_in_env, jobs=args.jobs,
+                extra_env=stand_in_env, jobs=options.jobs,
                 skip=lambda matrix: unbuildable(matrix, arches, buildable),
             )  # fmt: skip
         ran = [j for j in jobs if j.result not in {"not run here", "skipped"}]
@@ -503,18 +475,18 @@ def rehearse(args: argparse.Namespace) -> bool:
         published = sorted(index.folder.glob("*"))
         outcomes: list[Outcome] = []
         uploads: list[dict[str, Any]] = []
-        if args.event == "tag" and workflow_ok:
+        if options.event is Event.TAG and workflow_ok:
             files = [f for f in published if not f.name.endswith(".attestation")]
             with step("What the index refuses"):
                 uploads = refusal_checks(index, files)
             wheels = [f for f in files if f.name.endswith(".whl")]
-            chosen = cases(arches, args.suites.split(","))
+            chosen = cases(arches, list(options.suites))
             with step(f"Images for {len(chosen)} containers"):
                 build_images(chosen)
             outcomes = run_in_parallel(
                 chosen,
                 lambda case: run_case(case, index, wheels, version),
-                jobs=args.jobs,
+                jobs=options.jobs,
                 first=lambda case: host.emulated(case.arch, platform.machine()),
             )
     finally:
@@ -525,7 +497,7 @@ def rehearse(args: argparse.Namespace) -> bool:
     (REHEARSAL_DIR / "report.md").write_text(text)
     document = {
         "version": version,
-        "event": args.event,
+        "event": options.event.value,
         "published": [f.name for f in published],
         "uploads": uploads,
         "containers": [asdict(o) for o in outcomes],
@@ -534,7 +506,7 @@ def rehearse(args: argparse.Namespace) -> bool:
     (REHEARSAL_DIR / "report.json").write_text(json.dumps(document, indent=2) + "\n")
     print(text)
     say(f"report: {REHEARSAL_DIR / 'report.md'} and report.json")
-    if args.event == "tag" and not published:
+    if options.event is Event.TAG and not published:
         say("FAILED: the publish job uploaded nothing to the local index")
         return False
     return workflow_ok and all(u["ok"] for u in uploads) and all(o.ok for o in outcomes)

@@ -1,0 +1,90 @@
+"""The entry points' front: options first, then only what the chosen work needs."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from core import front
+from core.config import ARCHES, ROOT
+from core.distributions import DISTRIBUTIONS
+
+
+def entry_point(name: str, *args: str, path: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHON": sys.executable}
+    if path is not None:
+        env["PATH"] = path
+    return subprocess.run(
+        [str(ROOT / "scripts" / name), *args], capture_output=True, text=True, env=env, check=False
+    )
+
+
+@pytest.mark.parametrize(
+    "name", ["test", "bench", "build-wheels", "build-images", "rehearse-release"]
+)
+def test_help_answers_at_once_before_any_set_up(name: str) -> None:
+    started = time.monotonic()
+    done = entry_point(name, "--help")
+    assert done.returncode == 0, done.stderr
+    assert f"usage: scripts/{name}" in done.stdout
+    assert time.monotonic() - started < 3  # well under a second here; slack for a busy CI
+    assert "creating the virtual environment" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "complaint"),
+    [
+        ("build-wheels", ["--arch", "x86_65"], "--arch: unknown ['x86_65']"),
+        ("build-wheels", ["--only", "addlist-c"], "invalid choice: 'addlist-c'"),
+        ("build-images", ["--jobs", "0"], "--jobs 0: give 1 or more"),
+        ("rehearse-release", ["--suites", "buster"], "--suites: unknown ['buster']"),
+        ("rehearse-release", ["--event", "push"], "invalid choice: 'push'"),
+    ],
+)
+def test_a_wrong_option_fails_before_any_set_up(name: str, args: list[str], complaint: str) -> None:
+    done = entry_point(name, *args)
+    assert done.returncode == 2
+    assert complaint in done.stderr
+    assert "installing" not in done.stdout + done.stderr
+
+
+def test_missing_programs_are_named_with_their_debian_packages(tmp_path: Path) -> None:
+    """Debian's cargo has neither `cargo fmt` nor `cargo clippy`: they are packages of their own."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    cargo = fake / "cargo"
+    # A cargo that knows no subcommand, like Debian's without rustfmt and rust-clippy.
+    cargo.write_text('#!/bin/sh\necho "error: no such command: `$1`" >&2\nexit 101\n')
+    cargo.chmod(0o755)
+    for tool in ("cc", "git"):
+        (fake / tool).symlink_to("/bin/true")
+    done = entry_point("test", path=f"{fake}:/usr/bin:/bin")
+    assert done.returncode == 2
+    assert "cargo fmt, cargo clippy" in done.stderr
+    assert "apt-get install rust-clippy rustfmt" in done.stderr
+
+
+def test_the_factory_asks_only_for_what_the_chosen_work_needs() -> None:
+    if platform.machine() != "x86_64":
+        pytest.skip("written for an x86_64 host, where aarch64 is emulated")
+    native, foreign = ARCHES["x86_64"], ARCHES["aarch64"]
+    assert front.emulation_tools([native]) == []
+    assert front.qemu(foreign) in front.emulation_tools([native, foreign])
+    c_only = front.image_tools([native], [DISTRIBUTIONS["addlist"]])
+    assert front.CARGO not in c_only
+    assert front.DEBOOTSTRAP in c_only
+    rust = front.image_tools([native], [DISTRIBUTIONS["addlist-rs"]])
+    assert front.CARGO in rust
+
+
+def test_the_test_command_forwards_what_it_does_not_know_to_pytest() -> None:
+    plan = front.plan_test(["-k", "safety", "-x"])
+    assert plan.forwarded == ("-k", "safety", "-x")
+    assert plan.sessions == ("lint", "tests", "pipeline")
+    assert {front.RUSTFMT, front.CLIPPY, front.CARGO} <= set(plan.tools)
