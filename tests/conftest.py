@@ -14,21 +14,21 @@ import pytest
 from hypothesis import settings
 from support import Implementation
 
-from core.distributions import IMPLEMENTATIONS
+from core.distributions import IMPLEMENTATIONS, SCOPE_VARIABLE, SuiteScope
 
-#: ADDLIST_TEST_SCOPE -> Hypothesis examples per property, and whether `slow` tests run.
-#: "emulated" is for wheels tested under QEMU, where the full suite takes ten times as long:
-#: the wheel factory and the release workflow set it there, and their reports say so.
-TEST_SCOPES: dict[str, tuple[int, bool]] = {"full": (300, True), "emulated": (30, False)}
-TEST_SCOPE = pytest.StashKey[str]()
+#: The wheel factory and the release workflow ask for the `emulated` scope under QEMU, and
+#: their reports say so.
+TEST_SCOPE = pytest.StashKey[SuiteScope]()
 
 
-def chosen_scope() -> str:
-    scope = os.environ.get("ADDLIST_TEST_SCOPE", "full")
-    if scope not in TEST_SCOPES:
-        msg = f"ADDLIST_TEST_SCOPE={scope!r}: choose from {', '.join(TEST_SCOPES)}"
-        raise pytest.UsageError(msg)
-    return scope
+def chosen_scope() -> SuiteScope:
+    value = os.environ.get(SCOPE_VARIABLE, SuiteScope.FULL.value)
+    try:
+        return SuiteScope(value)
+    except ValueError:
+        choices = ", ".join(scope.value for scope in SuiteScope)
+        msg = f"{SCOPE_VARIABLE}={value!r}: choose from {choices}"
+        raise pytest.UsageError(msg) from None
 
 
 #: What runs when --implementations is not given: everything a source checkout builds.
@@ -75,7 +75,7 @@ def load(name: str) -> Implementation:
 def pytest_configure(config: pytest.Config) -> None:
     scope = config.stash[TEST_SCOPE] = chosen_scope()
     # Emulated and debug builds are slow: no per-example deadline, a fixed example count.
-    settings.register_profile("addlist", deadline=None, max_examples=TEST_SCOPES[scope][0])
+    settings.register_profile("addlist", deadline=None, max_examples=scope.examples)
     settings.load_profile("addlist")
     config.stash[LOADED] = [load(name) for name in selected_names(config)]
 
@@ -97,14 +97,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 def pytest_report_header(config: pytest.Config) -> str:
     scope = config.stash[TEST_SCOPE]
-    examples, run_slow = TEST_SCOPES[scope]
-    slow = "run" if run_slow else "deselected"
-    return f"test scope: {scope} ({examples} Hypothesis examples a property, slow tests {slow})"
+    slow = "run" if scope.runs_slow_tests else "deselected"
+    return (
+        f"test scope: {scope.value} ({scope.examples} Hypothesis examples a property, "
+        f"slow tests {slow})"
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Deselects the slow tests when the scope says so (pytest's summary counts them)."""
-    if TEST_SCOPES[config.stash[TEST_SCOPE]][1]:
+    if config.stash[TEST_SCOPE].runs_slow_tests:
         return
     slow = [item for item in items if item.get_closest_marker("slow")]
     if slow:

@@ -28,9 +28,13 @@ pyo3::create_exception!(
 
 const EMPTY_MESSAGE: &CStr = c"add(): the input is empty, there is nothing to sum";
 
-/// Whether this interpreter stores ints in the layout `small_int` decodes (30-bit digits
+/// Whether this interpreter stores ints in the layout `read_small_int` decodes (30-bit digits
 /// in 4 bytes, the default of every CPython release); checked once at import.
 static INLINE_DECODE: AtomicBool = AtomicBool::new(false);
+
+/// How many list items ahead to prefetch: enough to hide a cache miss on a shuffled list.
+#[cfg(not(Py_LIMITED_API))]
+const PREFETCH_DISTANCE: usize = 16;
 
 /// The running total: a machine word for speed, an int object for what overflows it.
 struct Accumulator<'py> {
@@ -91,7 +95,7 @@ fn new_int(py: Python<'_>, value: i64) -> PyResult<Bound<'_, PyAny>> {
 /// # Safety
 /// `item` must point to a live object.
 #[inline]
-unsafe fn small_int<const INLINE: bool>(item: *mut ffi::PyObject) -> Option<i64> {
+unsafe fn read_small_int<const INLINE: bool>(item: *mut ffi::PyObject) -> Option<i64> {
     // SAFETY: the caller guarantees `item` is live.
     if unsafe { ffi::Py_TYPE(item) } != &raw mut ffi::PyLong_Type {
         return None;
@@ -202,7 +206,7 @@ fn type_name<'py>(item: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
 
 /// The TypeError for an item that is not an integer; built through the C API, so that a
 /// failed allocation gives MemoryError rather than a panic at the FFI boundary.
-fn not_an_integer(position: usize, item: &Bound<'_, PyAny>) -> PyErr {
+fn raise_not_integer(position: usize, item: &Bound<'_, PyAny>) -> PyErr {
     let name = match type_name(item) {
         Ok(name) => name,
         Err(error) => return error,
@@ -259,7 +263,7 @@ impl Drop for RecursionGuard {
 }
 
 /// Adds any item that the inline decoder declined: may run Python code (`__index__`).
-fn add_item<'py>(
+fn accumulate_item<'py>(
     acc: &mut Accumulator<'py>,
     item: &Bound<'py, PyAny>,
     position: usize,
@@ -270,7 +274,7 @@ fn add_item<'py>(
     } else {
         // SAFETY: `item` is a live object; PyIndex_Check only reads its type.
         if unsafe { ffi::PyIndex_Check(item.as_ptr()) } == 0 {
-            return Err(not_an_integer(position, item));
+            return Err(raise_not_integer(position, item));
         }
         // SAFETY: `item` is live; the result is a new reference or NULL with an exception
         // set, which is exactly what from_owned_ptr_or_err takes. Errors from __index__
@@ -317,8 +321,8 @@ struct Sequence {
 }
 
 impl Sequence {
-    fn len(&self) -> usize {
-        // SAFETY: `raw` is a live exact list or tuple (the caller of add_sequence holds it).
+    fn size(&self) -> usize {
+        // SAFETY: `raw` is a live exact list or tuple (add()'s caller holds it).
         let size = unsafe {
             #[cfg(not(Py_LIMITED_API))]
             {
@@ -339,10 +343,10 @@ impl Sequence {
     /// Item `i`, borrowed.
     ///
     /// # Safety
-    /// `i < self.len()`, read after Python code last ran.
+    /// `i < self.size()`, read after Python code last ran.
     #[inline]
     unsafe fn item(&self, i: usize) -> *mut ffi::PyObject {
-        #[allow(clippy::cast_possible_wrap)] // i < len() <= isize::MAX
+        #[allow(clippy::cast_possible_wrap)] // i < size() <= isize::MAX
         let i = i as ffi::Py_ssize_t;
         // SAFETY: the caller guarantees that `i` is in range.
         unsafe {
@@ -367,70 +371,89 @@ impl Sequence {
 }
 
 /// The fast path for a list or tuple; returns how many items were summed.
-fn add_sequence<'py>(
-    acc: &mut Accumulator<'py>,
-    seq: &Bound<'py, PyAny>,
-    is_list: bool,
-) -> PyResult<usize> {
-    let sequence = Sequence {
-        raw: seq.as_ptr(),
-        is_list,
-    };
-    // One loop per decoder, chosen once per call rather than tested on every item.
-    if INLINE_DECODE.load(Ordering::Relaxed) && cfg!(not(Py_LIMITED_API)) {
-        scan_sequence::<true>(acc, seq.py(), &sequence)
-    } else {
-        scan_sequence::<false>(acc, seq.py(), &sequence)
-    }
-}
-
-fn scan_sequence<'py, const INLINE: bool>(
+fn accumulate_sequence<'py, const INLINE: bool>(
     acc: &mut Accumulator<'py>,
     py: Python<'py>,
     sequence: &Sequence,
 ) -> PyResult<usize> {
-    let mut len = sequence.len();
+    let mut size = sequence.size();
     let mut i = 0;
-    while i < len {
+    while i < size {
         #[cfg(not(Py_LIMITED_API))]
-        if i + PREFETCH_DISTANCE < len {
-            // SAFETY: in range, and no Python code ran since `len` was read.
+        if i + PREFETCH_DISTANCE < size {
+            // SAFETY: in range, and no Python code ran since `size` was read.
             prefetch(unsafe { sequence.item(i + PREFETCH_DISTANCE) });
         }
-        // SAFETY: in range, and no Python code ran since `len` was read.
+        // SAFETY: in range, and no Python code ran since `size` was read.
         let item = unsafe { sequence.item(i) };
         // SAFETY: `item` is borrowed from the sequence, which we hold (a free-threaded build
         // also holds a list's critical section), and no Python code ran since it was read.
-        if let Some(value) = unsafe { small_int::<INLINE>(item) } {
-            if let Some(sum) = acc.small.checked_add(value) {
-                acc.small = sum; // the hot path: no Python code, no new object
-                i += 1;
-                continue;
-            }
+        let small = unsafe { read_small_int::<INLINE>(item) };
+        if let Some(sum) = small.and_then(|value| acc.small.checked_add(value)) {
+            acc.small = sum; // the hot path: no Python code, no new object
+            i += 1;
+            continue;
         }
-        // SAFETY: a strong reference, taken before __index__ can drop the list's one.
-        let owned = unsafe { Bound::from_borrowed_ptr(py, item) };
-        add_item(acc, &owned, i)?;
-        // Releasing the item runs Python code too when it was the last reference (its
-        // __del__, a weakref callback), so release it before the size is read again.
-        drop(owned);
-        // Python code may have run and resized or cleared the list: read its size again.
-        len = sequence.len();
+        if let Some(value) = small {
+            acc.add_small(py, value)?; // the word overflowed: spill it to the int part
+        } else {
+            // SAFETY: a strong reference, taken before __index__ can drop the list's one.
+            let owned = unsafe { Bound::from_borrowed_ptr(py, item) };
+            accumulate_item(acc, &owned, i)?;
+            // Releasing the item runs Python code too when it was the last reference (its
+            // __del__, a weakref callback), so release it before the size is read again.
+            drop(owned);
+        }
+        // Python code (__index__, a finalizer) may have run and resized or cleared the list:
+        // read its size again.
+        size = sequence.size();
         i += 1;
     }
     Ok(i)
 }
 
-#[cfg(not(Py_LIMITED_API))]
-const PREFETCH_DISTANCE: usize = 16;
-
-fn add_iterable<'py>(acc: &mut Accumulator<'py>, iterable: &Bound<'py, PyAny>) -> PyResult<usize> {
+fn accumulate_iterable<'py, const INLINE: bool>(
+    acc: &mut Accumulator<'py>,
+    iterable: &Bound<'py, PyAny>,
+) -> PyResult<usize> {
+    let py = iterable.py();
     let mut count = 0;
     for item in iterable.try_iter()? {
-        add_item(acc, &item?, count)?;
+        let item = item?;
+        // SAFETY: `item` is a live object: we hold a strong reference to it.
+        if let Some(value) = unsafe { read_small_int::<INLINE>(item.as_ptr()) } {
+            acc.add_small(py, value)?;
+        } else {
+            accumulate_item(acc, &item, count)?;
+        }
         count += 1;
     }
     Ok(count)
+}
+
+/// Sums `values` with one int decoder: an exact list (locked on a free-threaded build) or
+/// tuple through the fast path, anything else through its iterator.
+fn accumulate<'py, const INLINE: bool>(
+    acc: &mut Accumulator<'py>,
+    values: &Bound<'py, PyAny>,
+) -> PyResult<usize> {
+    let py = values.py();
+    let sequence = |is_list| Sequence {
+        raw: values.as_ptr(),
+        is_list,
+    };
+    if values.is_exact_instance_of::<PyList>() {
+        // Free-threaded CPython: no other thread may resize the list while we index it. A
+        // tuple cannot change, so it needs no lock. (With the GIL, with_critical_section only
+        // calls the closure.)
+        pyo3::sync::critical_section::with_critical_section(values, || {
+            accumulate_sequence::<INLINE>(acc, py, &sequence(true))
+        })
+    } else if values.is_exact_instance_of::<PyTuple>() {
+        accumulate_sequence::<INLINE>(acc, py, &sequence(false))
+    } else {
+        accumulate_iterable::<INLINE>(acc, values)
+    }
 }
 
 /// Return the exact sum of an iterable of integers as an int.
@@ -444,16 +467,11 @@ fn add<'py>(values: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let py = values.py();
     let guard = RecursionGuard::enter(py)?;
     let mut acc = Accumulator::new();
-    let count = if values.is_exact_instance_of::<PyList>() {
-        // Free-threaded CPython: no other thread may resize the list while we index it.
-        // (With the GIL, with_critical_section only calls the closure.)
-        pyo3::sync::critical_section::with_critical_section(values, || {
-            add_sequence(&mut acc, values, true)
-        })?
-    } else if values.is_exact_instance_of::<PyTuple>() {
-        add_sequence(&mut acc, values, false)?
+    // One loop per int decoder, chosen once per call rather than tested on every item.
+    let count = if INLINE_DECODE.load(Ordering::Relaxed) && cfg!(not(Py_LIMITED_API)) {
+        accumulate::<true>(&mut acc, values)?
     } else {
-        add_iterable(&mut acc, values)?
+        accumulate::<false>(&mut acc, values)?
     };
     drop(guard);
     if count == 0 {
@@ -474,15 +492,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("EmptyListError", py.get_type::<EmptyListError>())?;
     m.add("LIMITED_API", cfg!(Py_LIMITED_API))?;
     m.add("FREE_THREADED_BUILD", cfg!(Py_GIL_DISABLED))?;
-    // The Python the module was compiled against: the minimum one for an abi3 build.
-    m.add(
-        "BUILT_FOR",
-        if cfg!(Py_LIMITED_API) {
-            "3.9"
-        } else {
-            env!("ADDLIST_BUILT_FOR")
-        },
-    )?;
+    // The Python the module was compiled against: for an abi3 build, the minimum one (PyO3's
+    // build configuration, which build.rs reports, is lowered to the abi3 floor).
+    m.add("BUILT_FOR", env!("ADDLIST_BUILT_FOR"))?;
     m.add(
         "INLINE_INT_DECODE",
         INLINE_DECODE.load(Ordering::Relaxed) && !cfg!(Py_LIMITED_API),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import Enum
 
 #: The oldest CPython every distribution supports, and the one its Limited-API (abi3) wheel is
 #: built for. The files that cannot import it (both pyproject.toml's `requires-python`,
@@ -126,6 +127,28 @@ IMPLEMENTATIONS: dict[str, Implementation] = {
         ),
     )
 }  # fmt: skip
+
+
+class SuiteScope(str, Enum):
+    """How much of the shared suite a run covers, as the pipeline asks it through the variable
+    ADDLIST_TEST_SCOPE (SCOPE_VARIABLE) and tests/conftest.py reads it."""
+
+    #: everything: every test, 300 Hypothesis examples a property
+    FULL = "full"
+    #: for wheels tested under QEMU, where the full suite takes ten times as long: the `slow`
+    #: tests deselected, 30 examples a property
+    EMULATED = "emulated"
+
+    @property
+    def examples(self) -> int:
+        return 300 if self is SuiteScope.FULL else 30
+
+    @property
+    def runs_slow_tests(self) -> bool:
+        return self is SuiteScope.FULL
+
+
+SCOPE_VARIABLE = "ADDLIST_TEST_SCOPE"
 
 
 def of_file(file_name: str) -> Distribution:

@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .config import CARGO_TARGET_DIR, ROOT, WHEELHOUSE, WORK_DIR, pinned_requirements
-from .distributions import DISTRIBUTIONS, Distribution
+from .distributions import DISTRIBUTIONS, SCOPE_VARIABLE, Distribution, SuiteScope
 from .progress import run, say
 from .wheels import PYTEST_SUMMARY, WheelRecord
 
@@ -81,7 +81,7 @@ def tested_record(
         wheel=wheel.name,
         seconds=seconds,
         tests=tests,
-        test_scope="full",
+        test_scope=SuiteScope.FULL,
         ok=ok,
         log="(shown above)",
     )
@@ -100,7 +100,7 @@ def test_in_fresh_venv(distribution: Distribution, wheel: Path) -> tuple[str, bo
             f"--implementations={','.join(distribution.implementations)}",
         ],
         cwd=venv,  # outside the source tree: only the installed wheel can be imported
-        env={**os.environ, "ADDLIST_TEST_SCOPE": "full"},  # the host's own CPU: no emulation
+        env={**os.environ, SCOPE_VARIABLE: SuiteScope.FULL.value},  # the host's CPU: no emulation
         capture_output=True,
         text=True,
         check=False,

@@ -6,13 +6,22 @@ import hashlib
 import json
 import platform
 import zipfile
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from .checks import Check
 from .wheels import WheelRecord, describe
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageRecord:
+    """One build image of the run: built or reused, and how long that took."""
+
+    tag: str
+    state: str
+    seconds: int
 
 
 def wheel_tags(wheel: Path) -> list[str]:
@@ -33,7 +42,7 @@ def write(
     sdists: list[Path],
     checks: list[Check],
     platform_tags: dict[str, str],
-    images: list[dict[str, Any]],
+    images: list[ImageRecord],
     not_exercised: list[str],
     seconds: float,
 ) -> tuple[Path, Path]:
@@ -57,7 +66,7 @@ def write(
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "host": f"{platform.system()} {platform.machine()}",
         "total_seconds": round(seconds),
-        "images": images,
+        "images": [asdict(image) for image in images],
         "wheels": wheel_entries,
         "sdists": sdist_entries,
         "checks": [asdict(check) for check in checks],
@@ -86,7 +95,7 @@ def records_markdown(title: str, records: list[WheelRecord], missing: list[str])
         built_with = f"{record.identifier}{' (abi3)' if record.abi3 else ''}"
         lines.append(
             f"| `{record.wheel or '-'}` | {built_with} | {record.seconds:.0f} | "
-            f"{record.tests} ({record.test_scope}) | {result} |"
+            f"{record.tests} ({record.test_scope.value}) | {result} |"
         )
     if missing:
         lines += ["", f"Not built: no image holds the interpreters of {describe(missing)}."]

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .config import ROOT, WHEELHOUSE, WORK_DIR
-from .distributions import ABI3_FLOOR, Distribution
+from .distributions import ABI3_FLOOR, SCOPE_VARIABLE, Distribution, SuiteScope
 from .progress import PipelineError, run, say
 
 #: pytest's closing line, e.g. "===== 189 passed, 1 skipped in 7.90s =====".
@@ -57,8 +57,7 @@ class WheelRecord:
     wheel: str | None
     seconds: float
     tests: str
-    #: ADDLIST_TEST_SCOPE of the test run: "full", or "emulated" under QEMU (tests/conftest.py)
-    test_scope: str
+    test_scope: SuiteScope
     ok: bool
     log: str
     #: runs stopped because their log stopped growing (see STALL_SECONDS)
@@ -135,8 +134,8 @@ class Build:
     select: str = ""
     #: a build image made here; None: cibuildwheel's default image
     image: str | None = None
-    #: ADDLIST_TEST_SCOPE for the tests: "emulated" where the architecture runs under QEMU
-    test_scope: str = "full"
+    #: how much of the suite the wheel's test runs: `emulated` where QEMU runs the architecture
+    test_scope: SuiteScope = SuiteScope.FULL
     #: for every process in the container (host.emulation_environment)
     container_environment: Mapping[str, str] = field(default_factory=dict, hash=False)
     #: named volumes for the container: the local pipeline's caches (cache_volumes)
@@ -152,7 +151,7 @@ class Build:
             "CIBW_ARCHS": self.arch,
             "CIBW_BUILD": self.select or self.identifier,
             # Reaches the tests through environment-pass in [tool.cibuildwheel.linux].
-            "ADDLIST_TEST_SCOPE": self.test_scope,
+            SCOPE_VARIABLE: self.test_scope.value,
         }
         if self.abi3:
             env["CIBW_SKIP"] = "*t-*"  # free-threaded CPython cannot load abi3 wheels
@@ -175,7 +174,7 @@ def job_builds(
     selection: str = "all",
     *,
     images: Mapping[str, str] | None = None,
-    test_scope: str = "full",
+    test_scope: SuiteScope = SuiteScope.FULL,
     container_environment: Mapping[str, str] | None = None,
     volumes: Mapping[str, str] | None = None,
 ) -> tuple[list[Build], list[str]]:

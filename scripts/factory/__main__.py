@@ -7,11 +7,10 @@ import platform
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any
 
 from core import checks, host, native, report, wheels
 from core.config import ROOT, WHEELHOUSE, WORK_DIR, Arch
-from core.distributions import Distribution
+from core.distributions import Distribution, SuiteScope
 from core.progress import PipelineError, fail, logged_to, run_in_parallel, say, set_label, step
 
 from . import images
@@ -44,7 +43,7 @@ def image_chains(
 
 def ensure_images(
     arches: Sequence[Arch], distributions: Sequence[Distribution], *, rebuild: bool, jobs: int
-) -> list[dict[str, Any]]:
+) -> list[report.ImageRecord]:
     """Builds or reuses every image the chosen builds need, `jobs` (suite, architecture) groups
     at a time, each with its own log; returns what it did, for the report."""
     client = host.build_client()
@@ -54,7 +53,7 @@ def ensure_images(
         host.ensure_emulation(arch, machine)
         emulation[arch.name] = host.emulation_environment(arch, machine)
 
-    def build_chain(chain: list[Image]) -> list[dict[str, Any]]:
+    def build_chain(chain: list[Image]) -> list[report.ImageRecord]:
         first = chain[0]
         log = WORK_DIR / "logs" / "images" / f"{first.suite}-{first.arch.name}.log"
         say(f"images {first.suite}-{first.arch.name}: building or reusing (log: {log})")
@@ -72,7 +71,7 @@ def ensure_images(
                 )
                 seconds = round(time.monotonic() - started)
                 say(f"{image.tag}: {state} in {seconds} s")
-                done.append({"tag": image.tag, "state": state, "seconds": seconds})
+                done.append(report.ImageRecord(tag=image.tag, state=state, seconds=seconds))
         return done
 
     chains = image_chains(arches, distributions)
@@ -90,7 +89,7 @@ def run_wheels(options: Options) -> bool:
         stale.unlink()
     WHEELHOUSE.mkdir(exist_ok=True)
     not_exercised = list(ALWAYS_NOT_EXERCISED)
-    image_log: list[dict[str, Any]] = []
+    image_log: list[report.ImageRecord] = []
     records: list[wheels.WheelRecord] = []
 
     if not host.docker_available():
@@ -118,7 +117,7 @@ def run_wheels(options: Options) -> bool:
                 host.ensure_emulation(arch, platform.machine())
         source = wheels.export_source()
         builds = planned_builds(arches, distributions, local=local, not_exercised=not_exercised)
-        emulated = sorted({b.arch for b in builds if b.test_scope == "emulated"})
+        emulated = sorted({b.arch for b in builds if b.test_scope is SuiteScope.EMULATED})
         if emulated:
             not_exercised.append(
                 f"the slow tests on {', '.join(emulated)}: its wheels were tested under QEMU "
@@ -130,7 +129,7 @@ def run_wheels(options: Options) -> bool:
                 builds,
                 functools.partial(wheels.build_one, source, output_dir=WHEELHOUSE),
                 jobs=options.jobs,
-                first=lambda build: build.test_scope == "emulated",
+                first=lambda build: build.test_scope is SuiteScope.EMULATED,
             )
     if options.left_out:
         not_exercised.append(f"{', '.join(options.left_out)}: left out with --arch")
@@ -189,7 +188,7 @@ def planned_builds(
             plan = images.local_plan(IMAGES[(distribution.name, arch.name)]) if local else None
             planned, missing = wheels.job_builds(
                 distribution, "linux", arch.name, "all", images=plan,
-                test_scope="emulated" if emulated else "full",
+                test_scope=SuiteScope.EMULATED if emulated else SuiteScope.FULL,
                 container_environment=host.emulation_environment(arch, platform.machine()),
                 volumes=wheels.cache_volumes(arch.name),
             )  # fmt: skip
@@ -208,7 +207,7 @@ def run_images(options: Options) -> bool:
         raise PipelineError(msg)
     chosen = options.arches, options.distributions
     for line in ensure_images(*chosen, rebuild=options.rebuild, jobs=options.jobs):
-        say(f"{line['tag']}: {line['state']} ({line['seconds']} s)")
+        say(f"{line.tag}: {line.state} ({line.seconds} s)")
     return True
 
 

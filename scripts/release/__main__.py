@@ -13,7 +13,7 @@ from packaging.version import InvalidVersion, Version
 
 from core import host, report, wheels
 from core.config import ARCHES, ROOT, WORK_DIR
-from core.distributions import DISTRIBUTIONS
+from core.distributions import DISTRIBUTIONS, SCOPE_VARIABLE, SuiteScope
 from core.native import build_pure
 from core.progress import PipelineError, fail, say, set_label, step
 
@@ -27,7 +27,7 @@ def job_builds(args: argparse.Namespace) -> tuple[list[wheels.Build], list[str]]
     release rehearsal's stand-in for them) in the build images made here, with the local
     caches and QEMU settings."""
     distribution = DISTRIBUTIONS[args.dist]
-    test_scope = os.environ.get("ADDLIST_TEST_SCOPE", "full")
+    test_scope = SuiteScope(os.environ.get(SCOPE_VARIABLE, SuiteScope.FULL.value))
     if os.environ.get("ADDLIST_IMAGES") != "local" or args.platform != "linux":
         return wheels.job_builds(
             distribution, args.platform, args.arch, args.build, test_scope=test_scope

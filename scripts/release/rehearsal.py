@@ -39,7 +39,7 @@ else:
 
 from core import host
 from core.config import ARCHES, ROOT, WORK_DIR, Arch, pinned_requirements
-from core.distributions import DISTRIBUTIONS
+from core.distributions import DISTRIBUTIONS, SCOPE_VARIABLE, SuiteScope
 from core.progress import PipelineError, run_in_parallel, say, step
 from factory import images
 from factory.__main__ import ensure_images
@@ -84,8 +84,8 @@ class Outcome:
     picked: dict[str, str] = field(default_factory=dict)
     expected: dict[str, str] = field(default_factory=dict)
     tests: str = "not run"
-    #: ADDLIST_TEST_SCOPE: "emulated" in containers that run under QEMU (tests/conftest.py)
-    test_scope: str = "full"
+    #: `emulated` in containers that run under QEMU
+    test_scope: SuiteScope = SuiteScope.FULL
     seconds: float = 0.0
     ok: bool = False
     problems: list[str] = field(default_factory=list)
@@ -176,40 +176,50 @@ def twine_upload(index: PackageIndex, files: list[Path], password: str) -> tuple
     return done.returncode, (done.stdout + done.stderr).strip()
 
 
-def refusal_checks(index: PackageIndex, files: list[Path]) -> list[dict[str, Any]]:
+@dataclass(frozen=True, kw_only=True)
+class UploadCheck:
+    """One upload to the local index and whether the index answered as PyPI would."""
+
+    what: str
+    expected: str
+    ok: bool
+    detail: str
+
+
+def refusal_checks(index: PackageIndex, files: list[Path]) -> list[UploadCheck]:
     """After the publish job's upload: the two uploads the index must refuse."""
     results = []
     code, text = twine_upload(index, files[:1], secrets.token_urlsafe(8))
     results.append(
-        {
-            "what": "upload with a wrong password",
-            "expected": "refused",
-            "ok": code != 0 and "403" in text,
-            "detail": " ".join(text.split()[-2:]),
-        }
+        UploadCheck(
+            what="upload with a wrong password",
+            expected="refused",
+            ok=code != 0 and "403" in text,
+            detail=" ".join(text.split()[-2:]),
+        )
     )
     results.append(
-        {
-            "what": f"the publish job's upload of {len(files)} files",
-            "expected": "accepted",
-            "ok": bool(files),
-            "detail": f"{len(files)} files in the index",
-        }
+        UploadCheck(
+            what=f"the publish job's upload of {len(files)} files",
+            expected="accepted",
+            ok=bool(files),
+            detail=f"{len(files)} files in the index",
+        )
     )
     code, text = twine_upload(index, files[:1], index.password)
     # pypiserver answers 400 and says why in its log; PyPI would answer 400 "File already exists".
     said = index.log_path.read_text()
     results.append(
-        {
-            "what": f"second upload of {files[0].name}",
-            "expected": "refused",
-            "ok": code != 0 and "already exists" in said,
-            "detail": " ".join(text.split()[-2:])
+        UploadCheck(
+            what=f"second upload of {files[0].name}",
+            expected="refused",
+            ok=code != 0 and "already exists" in said,
+            detail=" ".join(text.split()[-2:])
             + (": already exists" if "already exists" in said else ""),
-        }
+        )
     )
     for result in results:
-        say(f"{result['what']}: {'as expected' if result['ok'] else 'WRONG'} ({result['detail']})")
+        say(f"{result.what}: {'as expected' if result.ok else 'WRONG'} ({result.detail})")
     return results
 
 
@@ -277,7 +287,8 @@ echo "PYTEST-EXIT ${{PIPESTATUS[0]}}"
 
 
 def run_case(case: Case, index: PackageIndex, wheels: list[Path], version: str) -> Outcome:
-    scope = "emulated" if host.emulated(case.arch, platform.machine()) else "full"
+    emulated = host.emulated(case.arch, platform.machine())
+    scope = SuiteScope.EMULATED if emulated else SuiteScope.FULL
     outcome = Outcome(case.name, test_scope=scope)
     started = time.monotonic()
     mounts = [
@@ -286,7 +297,7 @@ def run_case(case: Case, index: PackageIndex, wheels: list[Path], version: str) 
         f"--volume={ROOT / 'tests'}:/rehearsal/tests:ro",
         f"--volume={ROOT / 'pyproject.toml'}:/rehearsal/pyproject.toml:ro",
     ]
-    env = ["--env", f"ADDLIST_TEST_SCOPE={scope}"]
+    env = ["--env", f"{SCOPE_VARIABLE}={scope.value}"]
     for name, value in host.emulation_environment(case.arch, platform.machine()).items():
         env += ["--env", f"{name}={value}"]
     for ca in images.extra_ca_files():  # a proxy's CA, for the test tools fetched from PyPI
@@ -349,7 +360,7 @@ def run_case(case: Case, index: PackageIndex, wheels: list[Path], version: str) 
     return outcome
 
 
-def markdown(uploads: list[dict[str, Any]], outcomes: list[Outcome], seconds: float) -> str:
+def markdown(uploads: list[UploadCheck], outcomes: list[Outcome], seconds: float) -> str:
     lines = [
         "# Release rehearsal",
         "",
@@ -357,8 +368,8 @@ def markdown(uploads: list[dict[str, Any]], outcomes: list[Outcome], seconds: fl
         "|---|---|---|---|",
     ]
     for upload in uploads:
-        result = "✅" if upload["ok"] else "❌"
-        lines.append(f"| {upload['what']} | {upload['expected']} | {result} | {upload['detail']} |")
+        result = "✅" if upload.ok else "❌"
+        lines.append(f"| {upload.what} | {upload.expected} | {result} | {upload.detail} |")
     lines += [
         "",
         "| container | CPython | glibc | addlist: pip picked | addlist-rs: pip picked | tests | test scope | result |",
@@ -373,7 +384,7 @@ def markdown(uploads: list[dict[str, Any]], outcomes: list[Outcome], seconds: fl
         result = ("✅ " if o.ok else "❌ ") + "; ".join(o.problems + o.notes)
         lines.append(
             f"| {o.case} | {o.python} | {o.glibc} | {picks[0]} | {picks[1]} | {o.tests} | "
-            f"{o.test_scope} | {result} |"
+            f"{o.test_scope.value} | {result} |"
         )
     lines += [
         "",
@@ -474,7 +485,7 @@ def rehearse(options: RehearsalOptions) -> bool:
         workflow_ok = bool(ran) and all(j.result == "success" for j in ran)
         published = sorted(index.folder.glob("*"))
         outcomes: list[Outcome] = []
-        uploads: list[dict[str, Any]] = []
+        uploads: list[UploadCheck] = []
         if options.event is Event.TAG and workflow_ok:
             files = [f for f in published if not f.name.endswith(".attestation")]
             with step("What the index refuses"):
@@ -499,7 +510,7 @@ def rehearse(options: RehearsalOptions) -> bool:
         "version": version,
         "event": options.event.value,
         "published": [f.name for f in published],
-        "uploads": uploads,
+        "uploads": [asdict(upload) for upload in uploads],
         "containers": [asdict(o) for o in outcomes],
         "total_seconds": round(seconds),
     }
@@ -509,7 +520,7 @@ def rehearse(options: RehearsalOptions) -> bool:
     if options.event is Event.TAG and not published:
         say("FAILED: the publish job uploaded nothing to the local index")
         return False
-    return workflow_ok and all(u["ok"] for u in uploads) and all(o.ok for o in outcomes)
+    return workflow_ok and all(u.ok for u in uploads) and all(o.ok for o in outcomes)
 
 
 def project_version() -> str:

@@ -34,12 +34,13 @@
 #endif
 
 #if defined(Py_GIL_DISABLED)
-/* Free-threaded CPython: other threads must not resize the list while we index it. */
-#define LOCK_SEQUENCE(seq) Py_BEGIN_CRITICAL_SECTION(seq)
-#define UNLOCK_SEQUENCE() Py_END_CRITICAL_SECTION()
+/* Free-threaded CPython: other threads must not resize the list while we index it. A tuple
+   cannot change, so it needs no lock. */
+#define LOCK_LIST(list) Py_BEGIN_CRITICAL_SECTION(list)
+#define UNLOCK_LIST() Py_END_CRITICAL_SECTION()
 #else
-#define LOCK_SEQUENCE(seq) {
-#define UNLOCK_SEQUENCE() }
+#define LOCK_LIST(list) {
+#define UNLOCK_LIST() }
 #endif
 
 typedef struct {
@@ -68,7 +69,7 @@ checked_add(long long a, long long b, long long *sum)
 
 /* Adds an exact int object to the big part of the total. Returns 0, or -1 with an exception. */
 static int
-accumulate_object(Accumulator *acc, PyObject *value)
+accumulator_add_object(Accumulator *acc, PyObject *value)
 {
     if (acc->big == NULL) {
         Py_INCREF(value);
@@ -85,7 +86,7 @@ accumulate_object(Accumulator *acc, PyObject *value)
 }
 
 static int
-accumulate_small(Accumulator *acc, long long value)
+accumulator_add_small(Accumulator *acc, long long value)
 {
     long long sum;
     if (!UNLIKELY(checked_add(acc->small, value, &sum))) {
@@ -97,7 +98,7 @@ accumulate_small(Accumulator *acc, long long value)
     if (spilled == NULL) {
         return -1;
     }
-    int status = accumulate_object(acc, spilled);
+    int status = accumulator_add_object(acc, spilled);
     Py_DECREF(spilled);
     acc->small = value;
     return status;
@@ -119,7 +120,8 @@ accumulator_result(const Accumulator *acc)
 /*
  * The value of `item` if it is an exact int small enough to read without a call.
  * Returns 1 and sets *value, or 0 when the slow path must handle the item. `int_type` is
- * &PyLong_Type, passed in so that the hot loop keeps it in a register.
+ * &PyLong_Type, passed in so that the hot loop keeps it in a register. The int layout is
+ * known when this compiles (lib.rs has to check it at import instead).
  */
 static inline int
 read_small_int(PyObject *item, const PyTypeObject *int_type, long long *value)
@@ -217,13 +219,13 @@ accumulate_item(Accumulator *acc, PyObject *item, Py_ssize_t position)
     long long small = PyLong_AsLongLongAndOverflow(value, &overflow);
     int status;
     if (overflow) {
-        status = accumulate_object(acc, value);
+        status = accumulator_add_object(acc, value);
     }
     else if (small == -1 && PyErr_Occurred()) {
         status = -1;
     }
     else {
-        status = accumulate_small(acc, small);
+        status = accumulator_add_small(acc, small);
     }
     Py_DECREF(value);
     return status;
@@ -293,13 +295,14 @@ accumulate_sequence(Accumulator *acc, PyObject *seq, int is_list, Py_ssize_t *co
         }
         acc->small = total;
         Py_INCREF(item); /* __index__ may drop the list's reference to it */
-        status = small ? accumulate_small(acc, value) : accumulate_item(acc, item, i);
+        status = small ? accumulator_add_small(acc, value) : accumulate_item(acc, item, i);
         Py_DECREF(item);
         total = acc->small;
         if (status < 0) {
             break;
         }
-        /* Python code may have run and resized, moved or cleared the list: look again. */
+        /* Python code (__index__, a finalizer) may have run and resized, moved or cleared the
+           list: look again. */
         size = sequence_size(seq, is_list);
         items = sequence_items(seq);
     }
@@ -321,7 +324,7 @@ accumulate_iterable(Accumulator *acc, PyObject *iterable, Py_ssize_t *count)
     while ((item = PyIter_Next(iterator)) != NULL) {
         long long value;
         if (read_small_int(item, &PyLong_Type, &value)) {
-            status = accumulate_small(acc, value);
+            status = accumulator_add_small(acc, value);
         }
         else {
             status = accumulate_item(acc, item, *count);
@@ -360,11 +363,13 @@ add(PyObject *module, PyObject *values)
         return NULL;
     }
     Py_INCREF(values); /* keep the input alive even if __index__ drops every other reference */
-    if (PyList_CheckExact(values) || PyTuple_CheckExact(values)) {
-        int is_list = PyList_CheckExact(values);
-        LOCK_SEQUENCE(values);
-        status = accumulate_sequence(&acc, values, is_list, &count);
-        UNLOCK_SEQUENCE();
+    if (PyList_CheckExact(values)) {
+        LOCK_LIST(values);
+        status = accumulate_sequence(&acc, values, 1, &count);
+        UNLOCK_LIST();
+    }
+    else if (PyTuple_CheckExact(values)) {
+        status = accumulate_sequence(&acc, values, 0, &count);
     }
     else {
         status = accumulate_iterable(&acc, values, &count);
