@@ -40,6 +40,7 @@ ENTRY_POINTS = [
     "scripts/bench",
     "scripts/rehearse-release",
     "scripts/install-rust",
+    "scripts/check-readme",
 ]
 C_SOURCES = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "src").rglob("*.[ch]"))
 #: Every distribution's source folder, for building them all from source.
@@ -317,6 +318,13 @@ def wheels(session: nox.Session) -> None:
     """
     install_groups(session, "build", "factory")
     session.run("python", "-m", "factory", "wheels", *session.posargs, env=FACTORY_ENV)
+
+
+@nox.session(default=False)
+def readme(session: nox.Session) -> None:
+    """The README's two commands in clean Debian containers (`scripts/check-readme`)."""
+    install_groups(session, "pipeline")
+    session.run("python", "-m", "factory.readme", *session.posargs, env=FACTORY_ENV)
 
 
 @nox.session(default=False)

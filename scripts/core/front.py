@@ -29,6 +29,12 @@ from .config import ROOT, Arch
 from .distributions import DISTRIBUTIONS, Distribution
 from .progress import PipelineError, fail, run, say
 
+#: What the README tells a Debian or Ubuntu user to install for its two commands: every
+#: program core.front checks for, and the interpreter's venv and headers.
+DEBIAN_PREREQUISITES = (
+    "python3", "python3-venv", "python3-dev", "build-essential", "cargo", "rustfmt",
+    "rust-clippy", "git",
+)  # fmt: skip
 #: The oldest Python the front and the pipeline run on (the pinned pip of `bootstrap` needs it).
 PYTHON_NEEDED = (3, 10)
 VENV = Path(os.environ.get("ADDLIST_VENV", ROOT / ".venv"))
@@ -212,12 +218,24 @@ DESCRIPTIONS = {
     "Linux jobs, to a package index on localhost), then installs the release from that index "
     "in clean containers of Debian's suites and tests it there.",
 }
+
+
+def plan_check_readme(argv: Sequence[str]) -> Plan:
+    from factory import readme  # noqa: PLC0415
+
+    readme.parse(list(argv))
+    return Plan(
+        sessions=("readme",), forwarded=tuple(argv), tools=(GIT, DEBOOTSTRAP), containers=True
+    )
+
+
 COMMANDS: dict[str, Callable[[Sequence[str]], Plan]] = {
     "test": plan_test,
     "bench": plan_bench,
     "build-wheels": lambda argv: plan_factory("wheels", argv),
     "build-images": lambda argv: plan_factory("images", argv),
     "rehearse-release": plan_rehearsal,
+    "check-readme": plan_check_readme,
 }
 
 
@@ -241,25 +259,35 @@ def check_python(*, headers: bool) -> list[str]:
     return problems
 
 
-def check_rust_version() -> list[str]:
-    """rustc against the rust-version of Cargo.toml (what PyO3 and the crate need)."""
+def rust_version_needed() -> str:
+    """The rust-version of Cargo.toml: the oldest rustc that PyO3 and the crate build with."""
     text = (ROOT / "Cargo.toml").read_text()
     match = re.search(r'^rust-version = "([^"]+)"', text, re.MULTILINE)
+    if match is None:
+        msg = "Cargo.toml names no rust-version"
+        raise PipelineError(msg)
+    return match.group(1)
+
+
+def rust_refusal(found: str) -> str:
+    """What the front says when rustc is older than rust_version_needed()."""
+    return f"rustc {rust_version_needed()} or newer (Cargo.toml rust-version; this is {found})"
+
+
+def check_rust_version() -> list[str]:
+    """rustc against the rust-version of Cargo.toml."""
     rustc = shutil.which("rustc")
     done = (
-        subprocess.run([rustc or "rustc", "--version"], capture_output=True, text=True, check=False)
+        subprocess.run([rustc, "--version"], capture_output=True, text=True, check=False)
         if rustc
         else None
     )
     have = re.search(r"(\d+)\.(\d+)", done.stdout) if done else None
-    if match is None or have is None:
+    if have is None:
         return ["rustc: cargo is there but `rustc --version` does not answer (install rustc)"]
-    needed = tuple(int(part) for part in match.group(1).split(".")[:2])
+    needed = tuple(int(part) for part in rust_version_needed().split(".")[:2])
     if (int(have.group(1)), int(have.group(2))) < needed:
-        wanted, found = match.group(1), have.group(0)
-        return [
-            f"rustc {wanted} or newer (Cargo.toml rust-version; this is {found}): rustup update"
-        ]
+        return [f"{rust_refusal(have.group(0))}: rustup update, or Debian 13's cargo"]
     return []
 
 
