@@ -17,11 +17,10 @@ QEMU_BINFMT = {"aarch64": "qemu-aarch64", "x86_64": "qemu-x86_64"}
 #: (architecture, host) pairs whose programs the host's CPU runs itself: i386 on x86_64.
 RUNS_NATIVELY = {("i686", "x86_64")}
 #: qemu-user's CPU model (its QEMU_CPU variable) for emulated containers. The default aarch64
-#: model checks return addresses (pointer authentication) with the QARMA5 cipher, very slow to
-#: emulate, and Debian builds trixie's and sid's programs to sign every call
-#: (-mbranch-protection=standard): a Python loop took 17.4 s on trixie's 3.13 and 2.1 s with
-#: this model (bullseye's 3.9, built without it: 1.4 s either way). The implementation-defined
-#: algorithm (QEMU 6.0 and later) serves the program just as well.
+#: model checks return addresses (pointer authentication) with the QARMA5 cipher, which is
+#: slow to emulate, and Debian builds trixie's and sid's programs to sign every call
+#: (-mbranch-protection=standard); the implementation-defined algorithm (QEMU 6.0 and later)
+#: serves the programs just as well, several times faster (docs/results.md).
 FAST_QEMU_CPU = {"aarch64": "max,pauth-impdef=on"}
 
 

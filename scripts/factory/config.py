@@ -36,8 +36,8 @@ class Image:
         return f"{self.python_tag}-rust" if self.rust else self.python_tag
 
 
-# CPythons compiled from Debian's source packages ("minor:tag"). 3.10 and 3.12 are not served
-# at all, and the mirror serves no source of 3.14 or 3.15 (their .orig tarballs answer 404).
+# CPythons compiled from Debian's source packages ("minor:tag"): the versions whose sources
+# Debian's archive serves and no suite's binary package covers on bullseye's glibc.
 COMPILED_CPYTHONS = ("3.11:cp311-cp311", "3.13:cp313-cp313")
 
 # Each (distribution, architecture) has images in order of preference: a wheel is built in the
