@@ -19,7 +19,7 @@ from pathlib import Path
 from .config import CARGO_TARGET_DIR, ROOT, WHEELHOUSE, WORK_DIR, pinned_requirements
 from .distributions import DISTRIBUTIONS, SCOPE_VARIABLE, Distribution, SuiteScope
 from .progress import run, say
-from .wheels import PYTEST_SUMMARY, WheelRecord
+from .wheels import WheelRecord, pytest_summary
 
 
 def build_one(distribution: Distribution, *, abi3: bool) -> WheelRecord:
@@ -106,5 +106,4 @@ def test_in_fresh_venv(distribution: Distribution, wheel: Path) -> tuple[str, bo
         check=False,
     )  # fmt: skip
     print(done.stdout[-3000:], done.stderr[-3000:], flush=True)
-    summaries = [m["summary"] for m in map(PYTEST_SUMMARY.match, done.stdout.splitlines()) if m]
-    return (summaries[-1] if summaries else "no test summary"), done.returncode == 0
+    return pytest_summary(done.stdout) or "no test summary", done.returncode == 0

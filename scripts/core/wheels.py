@@ -25,10 +25,18 @@ from .config import ROOT, WHEELHOUSE, WORK_DIR
 from .distributions import ABI3_FLOOR, SCOPE_VARIABLE, Distribution, SuiteScope
 from .progress import PipelineError, run, say
 
-#: pytest's closing line, e.g. "===== 189 passed, 1 skipped in 7.90s =====".
+#: pytest's closing line: "===== 189 passed, 1 skipped in 7.90s =====", or without the rules
+#: under -q.
 PYTEST_SUMMARY = re.compile(
-    r"^=+ (?P<summary>.*\b(?:passed|failed|error).*) in [\d.]+s(?: \(.*\))? =+$"
+    r"^(?:=+ )?(?P<summary>\d+ (?:passed|failed|error|skipped|deselected)\b.*) "
+    r"in [\d.]+s(?: \(.*\))?(?: =+)?$"
 )
+
+
+def pytest_summary(output: str) -> str | None:
+    """The last pytest summary in a command's output, e.g. "189 passed, 1 skipped"."""
+    found = [m["summary"] for m in map(PYTEST_SUMMARY.match, output.splitlines()) if m]
+    return found[-1] if found else None
 
 
 #: A run whose log has not grown for this long is stuck. Under QEMU a child that a multithreaded
@@ -267,8 +275,7 @@ def build_one(
     for wheel in wheels:
         shutil.move(str(wheel), output_dir / wheel.name)
     text = log_path.read_text(encoding="utf-8", errors="replace")
-    summaries = [m["summary"] for m in map(PYTEST_SUMMARY.match, text.splitlines()) if m]
-    tests = summaries[-1] if summaries else "no test summary (the build failed before testing)"
+    tests = pytest_summary(text) or "no test summary (the build failed before testing)"
     ok = returncode == 0 and len(wheels) == 1
     failure = "stalled" if returncode is None else f"exit {returncode}, {len(wheels)} wheels"
     say(

@@ -41,6 +41,7 @@ from core import host
 from core.config import ARCHES, ROOT, WORK_DIR, Arch, pinned_requirements
 from core.distributions import DISTRIBUTIONS, SCOPE_VARIABLE, SuiteScope
 from core.progress import PipelineError, run_in_parallel, say, step
+from core.wheels import pytest_summary
 from factory import images
 from factory.__main__ import ensure_images
 from factory.config import IMAGES
@@ -338,7 +339,7 @@ def run_case(case: Case, index: PackageIndex, wheels: list[Path], version: str) 
             outcome.problems.append(line)
         elif key == "NOTE":
             outcome.notes.append(value)
-    for dist in ("addlist", "addlist-rs"):
+    for dist in DISTRIBUTIONS:
         if case.mode == "sdist":
             outcome.expected[dist] = f"{dist.replace('-', '_')}-{version}.tar.gz"
         else:
@@ -347,8 +348,7 @@ def run_case(case: Case, index: PackageIndex, wheels: list[Path], version: str) 
             outcome.problems.append(
                 f"{dist}: pip picked {outcome.picked.get(dist)}, expected {outcome.expected[dist]}"
             )
-    summaries = [line for line in lines if " passed" in line or " failed" in line]
-    outcome.tests = summaries[-1].strip("= ") if summaries else "no test summary"
+    outcome.tests = pytest_summary("\n".join(lines)) or "no test summary"
     if "PYTEST-EXIT 0" not in lines:
         outcome.problems.append("the test suite failed")
     if not tags:
