@@ -337,6 +337,8 @@ def run_with_watchdog(
             command, cwd=cwd, env=env, log_path=log_path, echo=echo, cpu_seconds=cpu_seconds
         )
         if returncode is None:
+            if containers:
+                remove_containers(run_id)
             stalls += 1
             again = "starting it again" if stalls < ATTEMPTS else "giving up"
             say(f"{label}: stuck (see the end of its log), stopped; {again}")
@@ -351,6 +353,19 @@ def labelled_engine(engine: str | None, run_id: str) -> str:
     if "create_args:" in engine:
         return f"{engine} {label}"
     return f"{engine}; create_args: {label}"
+
+
+def remove_containers(run_id: str) -> None:
+    """Removes what is left of a stopped run's containers (they carry its label)."""
+    docker = shutil.which("docker")
+    if docker is None:
+        return
+    listed = subprocess.run(
+        [docker, "ps", "-aq", "--filter", f"label={RUN_LABEL}={run_id}"],
+        capture_output=True, text=True, check=False,
+    ).stdout.split()  # fmt: skip
+    if listed:
+        run([docker, "rm", "--force", *listed], capture=True, check=False)
 
 
 def container_cpu_seconds(run_id: str) -> float | None:
@@ -414,6 +429,7 @@ def run_watched(
     stall_seconds: float = STALL_SECONDS,
     quiet_seconds: float = QUIET_SECONDS,
     poll_seconds: float = 10,
+    grace_seconds: float = 60,
     echo: bool = False,
     cpu_seconds: Callable[[], float | None] = lambda: None,
 ) -> int | None:
@@ -421,7 +437,9 @@ def run_watched(
     its exit code, or None when it is stuck: it printed nothing for stall_seconds, or for
     quiet_seconds while `cpu_seconds` (its containers' CPU time) grew by less than
     IDLE_CPU_SECONDS. The command then gets SIGINT (Ctrl-C), on which cibuildwheel removes its
-    container, and SIGKILL if it has not ended a minute later."""
+    container, and SIGKILL if it has not ended `grace_seconds` later (a process started from a
+    non-interactive shell's background job ignores SIGINT; run_with_watchdog then removes the
+    run's containers itself)."""
     last_output = [time.monotonic()]
     samples: list[tuple[float, float]] = []
     # UTF-8 whatever the locale: cibuildwheel prints "✓", which Windows' cp1252 cannot encode.
@@ -469,7 +487,7 @@ def run_watched(
             else:
                 process.send_signal(signal.SIGINT)
             try:
-                process.wait(timeout=60)
+                process.wait(timeout=grace_seconds)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()

@@ -224,14 +224,34 @@ def test_long_tasks_start_first_and_results_keep_their_order() -> None:
 def test_a_run_that_goes_quiet_is_stopped(tmp_path: Path) -> None:
     log = tmp_path / "run.log"
     started = time.monotonic()
+    # SIGINT as cibuildwheel gets it, even where this test runs from a background job (whose
+    # children start with SIGINT ignored).
+    script = (
+        "import signal, time; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        "print('compiling', flush=True); time.sleep(60)"
+    )
     code = wheels.run_watched(
-        [sys.executable, "-c", "print('compiling', flush=True); import time; time.sleep(60)"],
+        [sys.executable, "-c", script],
         cwd=tmp_path, env=dict(os.environ), log_path=log, stall_seconds=1, poll_seconds=0.1,
     )  # fmt: skip
     assert code is None
     assert time.monotonic() - started < 30
     assert log.read_text().startswith("compiling\n")
     assert "[watchdog] no output for 1 s: stopped" in log.read_text()
+
+
+def test_a_stuck_run_that_ignores_ctrl_c_is_killed(tmp_path: Path) -> None:
+    script = (
+        "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+        "print('compiling', flush=True); time.sleep(60)"
+    )
+    started = time.monotonic()
+    code = wheels.run_watched(
+        [sys.executable, "-c", script], cwd=tmp_path, env=dict(os.environ),
+        log_path=tmp_path / "run.log", stall_seconds=1, poll_seconds=0.1, grace_seconds=1,
+    )  # fmt: skip
+    assert code is None
+    assert time.monotonic() - started < 30
 
 
 def test_a_run_that_keeps_printing_gets_its_exit_code(tmp_path: Path) -> None:
