@@ -15,7 +15,7 @@ SOURCE_SUFFIXES = {".c", ".h", ".rs"}
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class Check:
     artifact: str
     name: str
@@ -29,7 +29,14 @@ def twine_check(files: list[Path]) -> list[Check]:
         done = run(["twine", "check", "--strict", str(file)], capture=True, check=False)
         words = ANSI_ESCAPE.sub("", done.stdout + done.stderr).split()
         detail = words[-1] if words else "no output"
-        checks.append(Check(file.name, "twine check --strict", done.returncode == 0, detail))
+        checks.append(
+            Check(
+                artifact=file.name,
+                name="twine check --strict",
+                ok=done.returncode == 0,
+                detail=detail,
+            )
+        )
     return checks
 
 
@@ -43,14 +50,18 @@ def auditwheel_show(wheel: Path) -> tuple[Check, str]:
     detail = (tag.group(1) if tag else "no platform tag found") + (
         "; it needs external shared libraries" if needs_libraries else ""
     )
-    return Check(wheel.name, "auditwheel show", ok, detail), tag.group(1) if tag else "?"
+    shown = Check(artifact=wheel.name, name="auditwheel show", ok=ok, detail=detail)
+    return shown, tag.group(1) if tag else "?"
 
 
 def abi3_audit(wheel: Path) -> Check:
     done = run(["abi3audit", "--strict", "--report", str(wheel)], capture=True, check=False)
     report = (done.stdout + done.stderr).strip().splitlines()
     return Check(
-        wheel.name, "abi3audit --strict", done.returncode == 0, report[-1] if report else ""
+        artifact=wheel.name,
+        name="abi3audit --strict",
+        ok=done.returncode == 0,
+        detail=report[-1] if report else "",
     )
 
 
@@ -85,7 +96,7 @@ def wheel_contents(wheel: Path) -> Check:
     if not any(n.parts[-2:] == ("licenses", "LICENSE") for n in names):
         problems.append("no LICENSE")
     detail = "; ".join(problems) if problems else f"{len(names)} files as expected"
-    return Check(wheel.name, "wheel contents", not problems, detail)
+    return Check(artifact=wheel.name, name="wheel contents", ok=not problems, detail=detail)
 
 
 def _is_abi3_module(name: str) -> bool:
@@ -102,4 +113,4 @@ def sdist_contents(sdist: Path) -> Check:
     if stray:
         problems.append(f"build output {stray[:3]}")
     detail = "; ".join(problems) if problems else f"{len(names)} entries, sources present"
-    return Check(sdist.name, "sdist contents", not problems, detail)
+    return Check(artifact=sdist.name, name="sdist contents", ok=not problems, detail=detail)

@@ -27,6 +27,7 @@ import sys
 import time
 import urllib.request
 from dataclasses import asdict, dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -59,21 +60,30 @@ TAGS_SCRIPT = (
 )
 
 
-@dataclass
+class Install(str, Enum):
+    """What a rehearsal container installs from the index."""
+
+    #: binary wheels only (`--only-binary :all:`)
+    WHEELS = "wheels"
+    #: the sdists, built there (no wheel of ours allowed)
+    SDIST = "sdist"
+
+
+@dataclass(frozen=True, kw_only=True)
 class Case:
     """One container: a suite on an architecture, installing either wheels or sdists."""
 
     suite: str
     arch: Arch
-    mode: str  # "wheels" (binary only) or "sdist" (no wheels of ours)
+    mode: Install
 
     @property
     def name(self) -> str:
-        return f"{self.suite}-{self.arch.debian}-{self.mode}"
+        return f"{self.suite}-{self.arch.debian}-{self.mode.value}"
 
     @property
     def image(self) -> str:
-        recipe = "build" if self.mode == "sdist" else "python"
+        recipe = "build" if self.mode is Install.SDIST else "python"
         return f"addlist/rehearsal:{self.suite}-{self.arch.debian}-{recipe}"
 
 
@@ -94,11 +104,11 @@ class Outcome:
 
 
 def cases(arches: list[str], suites: list[str]) -> list[Case]:
-    chosen = [Case(s, ARCHES[a], "wheels") for a in arches for s in suites]
+    chosen = [Case(suite=s, arch=ARCHES[a], mode=Install.WHEELS) for a in arches for s in suites]
     if "x86_64" in arches:
         # No binary wheel exists for i386: pip must take the pure-Python wheel of addlist.
-        chosen.append(Case("bullseye", I386, "wheels"))
-        chosen.append(Case("trixie", ARCHES["x86_64"], "sdist"))
+        chosen.append(Case(suite="bullseye", arch=I386, mode=Install.WHEELS))
+        chosen.append(Case(suite="trixie", arch=ARCHES["x86_64"], mode=Install.SDIST))
     return chosen
 
 
@@ -232,7 +242,9 @@ def build_images(cases_: list[Case]) -> None:
         rootfs = images.build_rootfs(
             client, case.suite, case.arch, rebuild=False, emulation=emulation
         )
-        recipe = "rehearsal-build.Dockerfile" if case.mode == "sdist" else "rehearsal.Dockerfile"
+        recipe = (
+            "rehearsal-build.Dockerfile" if case.mode is Install.SDIST else "rehearsal.Dockerfile"
+        )
         images.build_layer(
             client, case.arch, recipe=recipe, parent=rootfs, tag=case.image, build_args={},
             files=[], rebuild=False, emulation=emulation,
@@ -255,7 +267,8 @@ def best_wheel(tags: list[str], wheels: list[Path], distribution: str) -> str:
 
 def container_script(case: Case, index: PackageIndex, version: str) -> str:
     """What runs in the container: a venv, pip's tags, the install, then the test suite."""
-    only = "--only-binary :all:" if case.mode == "wheels" else "--no-binary addlist,addlist-rs"
+    ours = ",".join(DISTRIBUTIONS)
+    only = "--only-binary :all:" if case.mode is Install.WHEELS else f"--no-binary {ours}"
     return f"""
 set -u
 python3 -m venv /venv && . /venv/bin/activate
@@ -340,7 +353,7 @@ def run_case(case: Case, index: PackageIndex, wheels: list[Path], version: str) 
         elif key == "NOTE":
             outcome.notes.append(value)
     for dist in DISTRIBUTIONS:
-        if case.mode == "sdist":
+        if case.mode is Install.SDIST:
             outcome.expected[dist] = f"{dist.replace('-', '_')}-{version}.tar.gz"
         else:
             outcome.expected[dist] = best_wheel(tags, wheels, dist)
