@@ -88,3 +88,11 @@ def test_the_test_command_forwards_what_it_does_not_know_to_pytest() -> None:
     assert plan.forwarded == ("-k", "safety", "-x")
     assert plan.sessions == ("lint", "tests", "pipeline")
     assert {front.RUSTFMT, front.CLIPPY, front.CARGO} <= set(plan.tools)
+
+
+def test_the_readme_lists_exactly_the_prerequisites_the_front_checks() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert f"apt-get install {' '.join(front.DEBIAN_PREREQUISITES)}\n" in readme
+    packages = {tool.debian for tool in (front.C_COMPILER, front.CARGO, front.RUSTFMT)}
+    packages |= {front.CLIPPY.debian, front.GIT.debian}
+    assert packages <= set(front.DEBIAN_PREREQUISITES)
