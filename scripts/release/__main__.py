@@ -26,7 +26,7 @@ def job_builds(args: argparse.Namespace) -> tuple[list[wheels.Build], list[str]]
     """The wheels job's runs: with cibuildwheel's default images, or (ADDLIST_IMAGES=local, the
     release rehearsal's stand-in for them) in the build images made here, with the local
     caches and QEMU settings."""
-    distribution = DISTRIBUTIONS[args.dist]
+    distribution = DISTRIBUTIONS[args.distribution]
     test_scope = SuiteScope(os.environ.get(SCOPE_VARIABLE, SuiteScope.FULL.value))
     if os.environ.get("ADDLIST_IMAGES") != "local" or args.platform != "linux":
         return wheels.job_builds(
@@ -37,7 +37,7 @@ def job_builds(args: argparse.Namespace) -> tuple[list[wheels.Build], list[str]]
     arch = ARCHES[args.arch]
     return wheels.job_builds(
         distribution, "linux", args.arch, args.build,
-        images=images.local_plan(config.IMAGES[(args.dist, args.arch)]),
+        images=images.local_plan(config.IMAGES[(args.distribution, args.arch)]),
         test_scope=test_scope,
         container_environment=host.emulation_environment(arch, platform.machine()),
         volumes=wheels.cache_volumes(args.arch),
@@ -68,7 +68,7 @@ def run_wheels(args: argparse.Namespace) -> bool:
     if args.summary:
         written = [part.read_text(encoding="utf-8") for part in parts if part.exists()]
         table = report.records_markdown(
-            f"{args.dist}, {args.platform} {args.arch} ({args.build})", records, missing
+            f"{args.distribution}, {args.platform} {args.arch} ({args.build})", records, missing
         )
         with Path(args.summary).open("a", encoding="utf-8") as file:
             file.write("\n".join([*written, table]) + "\n")
@@ -116,7 +116,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     commands = parser.add_subparsers(dest="command", required=True)
 
     wheels = commands.add_parser("wheels", help=run_wheels.__doc__)
-    wheels.add_argument("--dist", choices=sorted(DISTRIBUTIONS), required=True)
+    wheels.add_argument("--distribution", choices=sorted(DISTRIBUTIONS), required=True)
     wheels.add_argument("--platform", choices=PLATFORMS, required=True)
     wheels.add_argument("--arch", required=True, help="one cibuildwheel architecture")
     wheels.add_argument(

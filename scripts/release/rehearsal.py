@@ -267,7 +267,7 @@ def best_wheel(tags: list[str], wheels: list[Path], distribution: str) -> str:
 
 def container_script(case: Case, index: PackageIndex, version: str) -> str:
     """What runs in the container: a venv, pip's tags, the install, then the test suite."""
-    ours = ",".join(DISTRIBUTIONS)
+    ours, distributions = ",".join(DISTRIBUTIONS), " ".join(DISTRIBUTIONS)
     only = "--only-binary :all:" if case.mode is Install.WHEELS else f"--no-binary {ours}"
     return f"""
 set -u
@@ -276,7 +276,7 @@ echo "PYTHON $(python -c 'import platform; print(platform.python_version())')"
 echo "GLIBC $(ldd --version | head -n1 | awk '{{print $NF}}')"
 python -c "{TAGS_SCRIPT}" | sed 's/^/TAG /'
 export PIP_INDEX_URL={index.simple_url} PIP_DISABLE_PIP_VERSION_CHECK=1
-for dist in addlist addlist-rs; do
+for dist in {distributions}; do
   rm -rf /picked && mkdir /picked
   if pip download --quiet --no-deps {only} --dest /picked "$dist==={version}"; then
     echo "PICKED $dist $(ls /picked)"
@@ -346,20 +346,22 @@ def run_case(case: Case, index: PackageIndex, wheels: list[Path], version: str) 
         elif key == "GLIBC":
             outcome.glibc = value
         elif key == "PICKED":
-            dist, _, picked = value.partition(" ")
-            outcome.picked[dist] = picked
+            distribution, _, picked = value.partition(" ")
+            outcome.picked[distribution] = picked
         elif key in {"INSTALL-FAILED", "TEST-DEPS-FAILED"}:
             outcome.problems.append(line)
         elif key == "NOTE":
             outcome.notes.append(value)
-    for dist in DISTRIBUTIONS:
+    for distribution in DISTRIBUTIONS:
         if case.mode is Install.SDIST:
-            outcome.expected[dist] = f"{dist.replace('-', '_')}-{version}.tar.gz"
+            sdist = f"{distribution.replace('-', '_')}-{version}.tar.gz"
+            outcome.expected[distribution] = sdist
         else:
-            outcome.expected[dist] = best_wheel(tags, wheels, dist)
-        if outcome.picked.get(dist) != outcome.expected[dist]:
+            outcome.expected[distribution] = best_wheel(tags, wheels, distribution)
+        if outcome.picked.get(distribution) != outcome.expected[distribution]:
             outcome.problems.append(
-                f"{dist}: pip picked {outcome.picked.get(dist)}, expected {outcome.expected[dist]}"
+                f"{distribution}: pip picked {outcome.picked.get(distribution)}, "
+                f"expected {outcome.expected[distribution]}"
             )
     outcome.tests = pytest_summary("\n".join(lines)) or "no test summary"
     if "PYTEST-EXIT 0" not in lines:
@@ -429,7 +431,7 @@ def buildable_slots(arches: list[str]) -> set[wheelset.Slot]:
 def unbuildable(matrix: dict[str, Any], arches: list[str], buildable: set[wheelset.Slot]) -> str:
     """Why a wheels job cannot run here ("" if it can): its architecture was left out, or no
     local image holds any interpreter its `build` selector picks."""
-    target, distribution = matrix.get("target"), matrix.get("dist")
+    target, distribution = matrix.get("target"), matrix.get("distribution")
     if not isinstance(target, dict) or target.get("platform") != "linux" or not distribution:
         return ""
     arch = str(target.get("arch"))

@@ -96,8 +96,8 @@ def test_publishing_is_trusted_attested_and_one_identity_per_project() -> None:
     assert publish["needs"] == "gate", "nothing is uploaded before the gate passes"
     # PyPI's (pending) trusted publishers are keyed by repository, workflow and environment:
     # one environment per distribution, or the first release cannot create both projects.
-    assert sorted(publish["strategy"]["matrix"]["dist"]) == sorted(DISTRIBUTIONS)
-    assert "matrix.dist" in publish["environment"]["name"]
+    assert sorted(publish["strategy"]["matrix"]["distribution"]) == sorted(DISTRIBUTIONS)
+    assert "matrix.distribution" in publish["environment"]["name"]
     commands = [step.get("run", "") for step in publish["steps"]]
     upload = next(c for c in commands if "twine upload" in c)
     assert "--attestations" in upload
@@ -166,8 +166,8 @@ def shard_identifiers(distribution: str, platform: str, target: dict[str, str]) 
 
 def test_matrix_builds_every_identifier_and_every_abi3_wheel_exactly_once() -> None:
     matrix = release_workflow()["jobs"]["wheels"]["strategy"]["matrix"]
-    assert sorted(matrix["dist"]) == sorted(DISTRIBUTIONS)
-    for distribution in matrix["dist"]:
+    assert sorted(matrix["distribution"]) == sorted(DISTRIBUTIONS)
+    for distribution in matrix["distribution"]:
         for platform in wheelset.PLATFORMS:
             targets = [t for t in matrix["target"] if t["platform"] == platform]
             built = Counter(
@@ -389,7 +389,15 @@ def test_in_local_images_each_wheel_is_built_in_the_image_that_holds_its_python(
     monkeypatch.setenv("ADDLIST_IMAGES", "local")
 
     def job(build: str) -> tuple[list[wheels.Build], list[str]]:
-        argv = ["wheels", "--dist", "addlist-rs", "--platform", "linux", "--arch", "aarch64"]
+        argv = [
+            "wheels",
+            "--distribution",
+            "addlist-rs",
+            "--platform",
+            "linux",
+            "--arch",
+            "aarch64",
+        ]
         return cli.job_builds(cli.parse([*argv, "--build", build]))
 
     builds, missing = job("cp313-* cp314-*")
@@ -417,7 +425,7 @@ def test_the_rehearsal_skips_a_shard_no_local_image_can_build() -> None:
 
     def shard(build: str) -> dict[str, Any]:
         return {
-            "dist": "addlist",
+            "distribution": "addlist",
             "target": {"platform": "linux", "arch": "aarch64", "build": build},
         }
 
@@ -427,5 +435,8 @@ def test_the_rehearsal_skips_a_shard_no_local_image_can_build() -> None:
     )
     assert rehearsal.unbuildable(cp39, ["aarch64"], buildable) == ""
     assert rehearsal.unbuildable(cp39, ["x86_64"], buildable) == "aarch64: left out with --arch"
-    mac = {"dist": "addlist", "target": {"platform": "macos", "arch": "arm64", "build": "all"}}
+    mac = {
+        "distribution": "addlist",
+        "target": {"platform": "macos", "arch": "arm64", "build": "all"},
+    }
     assert rehearsal.unbuildable(mac, ["aarch64"], buildable) == ""  # the runner decides that
