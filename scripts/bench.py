@@ -30,9 +30,9 @@ import sys
 import time
 import timeit
 from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from core.distributions import IMPLEMENTATIONS
 
@@ -41,6 +41,44 @@ TARGET_SECONDS_PER_REPEAT = 0.05
 #: The goal for the version-specific native builds: this share of the floor's speed, on every
 #: case. (abi3 builds call the C API per item, by design, and are only reported.)
 FLOOR_GOAL = 95.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Timing:
+    """One case in one worker run: ns per item of each side, and the ratios in that process."""
+
+    case: str
+    items: int
+    sum_ns_per_item: float
+    floor_ns_per_item: float
+    add_ns_per_item: float
+    speedup: float
+    floor_speedup: float
+    percent_of_floor: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseResult:
+    """One case over the runs: the median ns per item, and each ratio per run."""
+
+    case: str
+    items: int
+    sum_ns_per_item: float
+    floor_ns_per_item: float
+    add_ns_per_item: float
+    speedup_per_run: tuple[float, ...]
+    floor_speedup_per_run: tuple[float, ...]
+    percent_of_floor_per_run: tuple[float, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class VariantResult:
+    name: str
+    module: str
+    file: str
+    limited_api: bool
+    runs: int
+    cases: tuple[CaseResult, ...]
 
 
 def make_cases() -> dict[str, list[int]]:
@@ -63,9 +101,7 @@ def best_time(function: Callable[[list[int]], int], values: list[int], number: i
     return min(timer.repeat(repeat=1, number=number))
 
 
-def measure(
-    add: Callable[[list[int]], int], floor: Callable[[list[int]], int]
-) -> list[dict[str, Any]]:
+def measure(add: Callable[[list[int]], int], floor: Callable[[list[int]], int]) -> list[Timing]:
     """ns/item for sum(), the floor and add() on every case, interleaved so drift hits all."""
     rows = []
     for case, values in make_cases().items():
@@ -81,16 +117,16 @@ def measure(
                 best[name] = min(best[name], best_time(function, values, number))
         scale = 1e9 / number / len(values)
         rows.append(
-            {
-                "case": case,
-                "items": len(values),
-                "sum_ns_per_item": best["sum"] * scale,
-                "floor_ns_per_item": best["floor"] * scale,
-                "add_ns_per_item": best["add"] * scale,
-                "speedup": best["sum"] / best["add"],
-                "floor_speedup": best["sum"] / best["floor"],
-                "percent_of_floor": 100 * best["floor"] / best["add"],
-            }
+            Timing(
+                case=case,
+                items=len(values),
+                sum_ns_per_item=best["sum"] * scale,
+                floor_ns_per_item=best["floor"] * scale,
+                add_ns_per_item=best["add"] * scale,
+                speedup=best["sum"] / best["add"],
+                floor_speedup=best["sum"] / best["floor"],
+                percent_of_floor=100 * best["floor"] / best["add"],
+            )
         )
     return rows
 
@@ -116,12 +152,26 @@ def run_worker(module_name: str, site: str | None, floor_site: str) -> None:
         "module": module_name,
         "file": str(getattr(module, "__file__", "")),
         "limited_api": bool(getattr(module, "LIMITED_API", False)),
-        "rows": measure(module.add, load_floor(floor_site)),
+        "rows": [asdict(row) for row in measure(module.add, load_floor(floor_site))],
     }
     json.dump(info, sys.stdout)
 
 
-def run_variant(name: str, site: str | None, floor_site: str, runs: int) -> dict[str, Any]:
+def combined(per_run: list[Timing]) -> CaseResult:
+    """One case's timings over the runs: the median ns, and every run's ratios."""
+    return CaseResult(
+        case=per_run[0].case,
+        items=per_run[0].items,
+        sum_ns_per_item=statistics.median(t.sum_ns_per_item for t in per_run),
+        floor_ns_per_item=statistics.median(t.floor_ns_per_item for t in per_run),
+        add_ns_per_item=statistics.median(t.add_ns_per_item for t in per_run),
+        speedup_per_run=tuple(t.speedup for t in per_run),
+        floor_speedup_per_run=tuple(t.floor_speedup for t in per_run),
+        percent_of_floor_per_run=tuple(t.percent_of_floor for t in per_run),
+    )
+
+
+def run_variant(name: str, site: str | None, floor_site: str, runs: int) -> VariantResult:
     """Runs the worker `runs` times; each figure is the median over the runs, and each ratio
     keeps its values per run."""
     module = IMPLEMENTATIONS[name.split("-", maxsplit=1)[0]].module
@@ -138,15 +188,17 @@ def run_variant(name: str, site: str | None, floor_site: str, runs: int) -> dict
         elapsed = time.monotonic() - started
         print(f"[bench] {name}: run {run}/{runs} done in {elapsed:.0f} s", file=sys.stderr)
         measured.append(json.loads(done.stdout))
-    rows = []
-    for case_rows in zip(*(result["rows"] for result in measured)):
-        row = dict(case_rows[0])
-        for key in ("sum_ns_per_item", "floor_ns_per_item", "add_ns_per_item", "speedup"):
-            row[key] = statistics.median(r[key] for r in case_rows)
-        for key in ("speedup", "floor_speedup", "percent_of_floor"):
-            row[f"{key}_per_run"] = [r[key] for r in case_rows]
-        rows.append(row)
-    return {**measured[0], "name": name, "runs": runs, "rows": rows}
+    per_case = zip(*([Timing(**row) for row in result["rows"]] for result in measured))
+    cases = [combined(list(per_run)) for per_run in per_case]
+    first = measured[0]
+    return VariantResult(
+        name=name,
+        module=first["module"],
+        file=first["file"],
+        limited_api=first["limited_api"],
+        runs=runs,
+        cases=tuple(cases),
+    )
 
 
 def spread(values: Sequence[float], unit: str, digits: int) -> str:
@@ -155,27 +207,27 @@ def spread(values: Sequence[float], unit: str, digits: int) -> str:
     return f"{low}{unit}" if low == high else f"{low}-{high}{unit}"
 
 
-def verdicts(results: Sequence[dict[str, Any]]) -> list[str]:
+def verdicts(results: Sequence[VariantResult]) -> list[str]:
     """Against the floor: not slower than sum() anywhere; the version-specific native builds
     at FLOOR_GOAL percent of the floor or better on every case."""
     lines = []
     for result in results:
-        name = result["name"]
+        name = result.name
         if name == "reference":
             continue
-        rows = result["rows"]
-        slowest = min(rows, key=lambda row: min(row["speedup_per_run"]))
-        lowest = min(slowest["speedup_per_run"])
+        rows = result.cases
+        slowest = min(rows, key=lambda row: min(row.speedup_per_run))
+        lowest = min(slowest.speedup_per_run)
         lines.append(
             f"{name}: not slower than sum() on any case: {'met' if lowest >= 1.0 else 'MISSED'} "
-            f"(lowest {lowest:.2f}x, {slowest['case']})"
+            f"(lowest {lowest:.2f}x, {slowest.case})"
         )
         if name.endswith("abi3"):
             continue
         short = [
-            f"{row['case']} {spread(row['percent_of_floor_per_run'], '%', 0)}"
+            f"{row.case} {spread(row.percent_of_floor_per_run, '%', 0)}"
             for row in rows
-            if min(row["percent_of_floor_per_run"]) < FLOOR_GOAL
+            if min(row.percent_of_floor_per_run) < FLOOR_GOAL
         ]
         lines.append(
             f"{name}: at least {FLOOR_GOAL:.0f}% of the floor on every case: "
@@ -194,26 +246,25 @@ def cpu_name() -> str:
     return platform.processor() or "unknown CPU"
 
 
-def table(results: Sequence[dict[str, Any]]) -> str:
-    cases = [row["case"] for row in results[0]["rows"]]
+def table(results: Sequence[VariantResult]) -> str:
+    cases = [row.case for row in results[0].cases]
     header = "| implementation | " + " | ".join(cases) + " |"
     lines = [header, "|" + "---|" * (len(cases) + 1)]
-    first = results[0]["rows"]
+    first = results[0].cases
     lines.append(
-        "| builtin sum() | " + " | ".join(f"{r['sum_ns_per_item']:.2f} ns" for r in first) + " |"
+        "| builtin sum() | " + " | ".join(f"{r.sum_ns_per_item:.2f} ns" for r in first) + " |"
     )
     floor_cells = [
-        f"{r['floor_ns_per_item']:.2f} ns ({spread(r['floor_speedup_per_run'], 'x', 2)})"
-        for r in first
+        f"{r.floor_ns_per_item:.2f} ns ({spread(r.floor_speedup_per_run, 'x', 2)})" for r in first
     ]
     lines.append("| memory floor (calibration) | " + " | ".join(floor_cells) + " |")
     for result in results:
         cells = [
-            f"{row['add_ns_per_item']:.2f} ns ({spread(row['speedup_per_run'], 'x', 2)}; "
-            f"{spread(row['percent_of_floor_per_run'], '%', 0)} of floor)"
-            for row in result["rows"]
+            f"{row.add_ns_per_item:.2f} ns ({spread(row.speedup_per_run, 'x', 2)}; "
+            f"{spread(row.percent_of_floor_per_run, '%', 0)} of floor)"
+            for row in result.cases
         ]
-        lines.append(f"| {result['name']} | " + " | ".join(cells) + " |")
+        lines.append(f"| {result.name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -254,7 +305,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     print("\n".join(verdicts(results)))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        document = {"date": stamp, "python": python, "machine": machine, "results": results}
+        document = {
+            "date": stamp,
+            "python": python,
+            "machine": machine,
+            "results": [asdict(result) for result in results],
+        }
         args.json.write_text(json.dumps(document, indent=2) + "\n")
         print(f"\n[bench] results written to {args.json}")
 
