@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import shlex
 import subprocess
 import sys
 import time
@@ -60,31 +59,28 @@ class Result:
 
 
 def container_script(ca: bool) -> str:
-    """Set-up as the README says, then each command, each step marked in the log."""
+    """Set-up as the README says, then each command; `@@ start NAME` and `@@ end CODE NAME`
+    mark the steps in the log."""
     exports = (
         f"export PIP_CERT={CA_IN_CONTAINER} CARGO_HTTP_CAINFO={CA_IN_CONTAINER} "
         f"SSL_CERT_FILE={CA_IN_CONTAINER}\n"
         if ca
         else ""
     )
+    install = "apt-get update -q && apt-get install -y -q " + " ".join(DEBIAN_PREREQUISITES)
     lines = [
         "set -uo pipefail",
         "export DEBIAN_FRONTEND=noninteractive CI=true",
         exports,
-        'step() { echo "@@ step $1 $2 $SECONDS"; }',
-        "step prerequisites start",
-        "apt-get update -q && apt-get install -y -q " + " ".join(DEBIAN_PREREQUISITES),
-        "step prerequisites end $?",
+        "echo '@@ start prerequisites'",
+        install,
+        'echo "@@ end $? prerequisites"',
         'echo "@@ python $(python3 --version 2>&1)"',
         'echo "@@ cargo $(cargo --version 2>&1 | head -n1)"',
         "git clone -q /source /work/addlist && cd /work/addlist || exit 1",
     ]
     for command, _ in COMMANDS:
-        lines += [
-            f"step {shlex.quote(command)} start",
-            command,
-            f"step {shlex.quote(command)} end $?",
-        ]
+        lines += [f"echo '@@ start {command}'", command, f'echo "@@ end $? {command}"']
     return "\n".join(lines) + "\n"
 
 
@@ -113,19 +109,17 @@ def run_suite(suite: str, image: str, ca: Path | None) -> Result:
                 result.python = line.split(" ", 2)[2].strip()
             elif line.startswith("@@ cargo "):
                 result.cargo = line.split(" ", 2)[2].strip()
-            elif line.startswith("@@ step "):
-                *name_parts, what, value = line.split()[2:]
-                name = " ".join(name_parts)
-                if what == "start":
-                    started[name] = time.monotonic()
-                    recent = []
-                else:
-                    refusal = EXPECTED_REFUSALS.get((suite, name))
-                    ok = value == "0" if refusal is None else any(refusal in r for r in recent)
-                    seconds = time.monotonic() - started.pop(name, time.monotonic())
-                    tail = "\n".join(recent[-12:]) if not ok or refusal else ""
-                    result.steps.append((name, ok, seconds, tail))
-                    say(f"{suite}: {name}: {'passed' if ok else 'FAILED'} in {seconds:.0f} s")
+            elif line.startswith("@@ start "):
+                started[line.removeprefix("@@ start ").strip()] = time.monotonic()
+                recent = []
+            elif line.startswith("@@ end "):
+                code, _, name = line.removeprefix("@@ end ").strip().partition(" ")
+                refusal = EXPECTED_REFUSALS.get((suite, name))
+                ok = code == "0" if refusal is None else any(refusal in r for r in recent)
+                seconds = time.monotonic() - started.pop(name, time.monotonic())
+                tail = "\n".join(recent[-12:]) if not ok or refusal else ""
+                result.steps.append((name, ok, seconds, tail))
+                say(f"{suite}: {name}: {'passed' if ok else 'FAILED'} in {seconds:.0f} s")
         process.wait()
     return result
 
