@@ -22,6 +22,7 @@ ROOT = Path(__file__).parent
 sys.path.insert(0, str(ROOT / "scripts"))
 from core.config import CARGO_TARGET_DIR
 from core.distributions import DISTRIBUTIONS, IMPLEMENTATIONS, Distribution
+from core.front import COMMANDS
 
 # The oldest nox with nox.project.dependency_groups; the `bootstrap` group pins the one we use.
 nox.needs_version = ">=2025.2.9"
@@ -33,15 +34,8 @@ PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 BUILD = ROOT / "build"
 CARGO_ENV = {"CARGO_TARGET_DIR": str(CARGO_TARGET_DIR)}
 
-ENTRY_POINTS = [
-    "scripts/test",
-    "scripts/build-wheels",
-    "scripts/build-images",
-    "scripts/bench",
-    "scripts/rehearse-release",
-    "scripts/install-rust",
-    "scripts/check-readme",
-]
+#: The shell entry points: one per command of the front, and cibuildwheel's Rust installer.
+ENTRY_POINTS = [*(f"scripts/{command}" for command in COMMANDS), "scripts/install-rust"]
 C_SOURCES = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "src").rglob("*.[ch]"))
 #: Every distribution's source folder, for building them all from source.
 SOURCES = [str(ROOT / d.folder) for d in DISTRIBUTIONS.values()]

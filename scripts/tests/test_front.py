@@ -25,9 +25,7 @@ def entry_point(name: str, *args: str, path: str | None = None) -> subprocess.Co
     )
 
 
-@pytest.mark.parametrize(
-    "name", ["test", "bench", "build-wheels", "build-images", "rehearse-release"]
-)
+@pytest.mark.parametrize("name", sorted(front.COMMANDS))
 def test_help_answers_at_once_before_any_set_up(name: str) -> None:
     started = time.monotonic()
     done = entry_point(name, "--help")
