@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from core import checks, config, host, progress, report, wheels
-from core.distributions import DISTRIBUTIONS
+from core.distributions import DISTRIBUTIONS, SuiteScope
 from factory import config as image_config
 from factory import images
 
@@ -140,31 +140,38 @@ def test_image_pins_come_from_pyproject_and_cibuildwheel() -> None:
 
 
 def test_markdown_report_lists_failures() -> None:
-    document = {
-        "date": "2026-11-24T00:00:00+00:00",
-        "host": "Linux x86_64",
-        "total_seconds": 1,
-        "images": [],
-        "wheels": [
-            {"wheel": None, "distribution": "addlist", "identifier": "cp39-manylinux_x86_64",
-             "abi3": False, "ok": False, "seconds": 3.0, "tests": "no test summary",
-             "test_scope": "emulated"},
-            {"wheel": "addlist_rs-0.1.0-cp313-cp313-manylinux_2_34_aarch64.whl",
-             "distribution": "addlist-rs", "identifier": "cp313-manylinux_aarch64",
-             "abi3": False, "ok": True, "seconds": 2500.0, "tests": "95 passed",
-             "test_scope": "emulated", "stalls": 1, "bytes": 180000, "sha256": "0" * 64,
-             "platform_tag": "manylinux_2_34"},
+    failed = wheels.WheelRecord(
+        distribution="addlist", arch="x86_64", identifier="cp39-manylinux_x86_64", abi3=False,
+        wheel=None, seconds=3.0, tests="no test summary", test_scope=SuiteScope.EMULATED,
+        ok=False, log="-",
+    )  # fmt: skip
+    stalled = wheels.WheelRecord(
+        distribution="addlist-rs", arch="aarch64", identifier="cp313-manylinux_aarch64",
+        abi3=False, wheel="addlist_rs-0.1.0-cp313-cp313-manylinux_2_34_aarch64.whl",
+        seconds=2500.0, tests="95 passed", test_scope=SuiteScope.EMULATED, ok=True, log="-",
+        stalls=1,
+    )  # fmt: skip
+    document = report.Report(
+        date="2026-11-24T00:00:00+00:00",
+        host="Linux x86_64",
+        total_seconds=1,
+        images=[],
+        wheels=[
+            report.WheelEntry(record=failed),
+            report.WheelEntry(
+                record=stalled, size=180000, sha256="0" * 64, platform_tag="manylinux_2_34"
+            ),
         ],
-        "sdists": [],
-        "checks": [],
-        "not_exercised": ["musllinux"],
-        "ok": False,
-    }  # fmt: skip
+        sdists=[],
+        checks=[],
+        not_exercised=["musllinux"],
+    )
     text = report.markdown(document)
     assert "95 passed (after 1 stalled run(s), stopped)" in text
     assert "**FAILURES**" in text
     assert "(none: addlist cp39-manylinux_x86_64)" in text
     assert "- musllinux" in text
+    assert document.as_json()["ok"] is False
 
 
 def test_only_foreign_architectures_are_emulated() -> None:
