@@ -221,3 +221,36 @@ def test_the_upload_runs_against_the_local_index_without_only_skip_existing() ->
     found = workflow.SKIP_EXISTING.match(command)
     assert found is not None
     assert found[1] + found[2] == "twine upload --repository x --attestations --verbose upload/*"
+
+
+#: Variables a runner's shell has without the workflow setting them.
+RUNNER_VARIABLES = re.compile(r"^(GITHUB_\w+|RUNNER_\w+|HOME|PATH|CI|PWD|RANDOM|SECONDS)$")
+
+
+def workflow_steps() -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    found = []
+    for path in sorted((ROOT / ".github" / "workflows").glob("*.yml")):
+        document = load_yaml(path)
+        for job_id, job in document["jobs"].items():
+            for step in job.get("steps", []):
+                if "run" in step:
+                    env = {**document.get("env", {}), **job.get("env", {}), **step.get("env", {})}
+                    found.append(
+                        (f"{path.name} {job_id}: {step.get('name', step['run'][:30])}", step, env)
+                    )
+    return found
+
+
+@pytest.mark.parametrize(
+    ("where", "step", "env"), workflow_steps(), ids=[s[0] for s in workflow_steps()]
+)
+def test_every_variable_a_run_step_reads_is_set(
+    where: str, step: dict[str, Any], env: dict[str, Any]
+) -> None:
+    """A `$NAME` the step's shell reads comes from the workflow's, job's or step's env, the
+    runner, or the script itself: a renamed env entry must not leave an empty expansion."""
+    script = str(step["run"])
+    read = set(re.findall(r"\$\{?([A-Z][A-Z0-9_]*)", script))
+    assigned = set(re.findall(r"(?:^|[\s;(])([A-Z][A-Z0-9_]*)=", script))
+    unset = sorted(name for name in read - assigned - set(env) if not RUNNER_VARIABLES.match(name))
+    assert not unset, f"{where} reads {unset}, which nothing sets"
