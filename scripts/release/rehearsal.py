@@ -288,7 +288,7 @@ done
 pip install --quiet --no-compile --only-binary :all: -r /rehearsal/requirements.txt || echo "TEST-DEPS-FAILED"
 pip install --quiet --no-compile --only-binary :all: -r /rehearsal/optional.txt ||
   echo "NOTE numpy has no wheel here: the tests that use it are skipped"
-cp -r /rehearsal/tests /rehearsal/pyproject.toml /tmp/ && cd /tmp
+cp -r /rehearsal/sources /tmp/suite && cd /tmp/suite
 impl=reference
 if python -c 'import addlist._core' 2>/dev/null; then impl=c,$impl
 elif python -c 'import addlist' 2>/dev/null; then impl=pure,$impl; fi
@@ -300,6 +300,13 @@ echo "PYTEST-EXIT ${{PIPESTATUS[0]}}"
 """
 
 
+def test_sources() -> list[str]:
+    """pyproject.toml's [tool.cibuildwheel] test-sources: the files a wheel's test run gets."""
+    with (ROOT / "pyproject.toml").open("rb") as file:
+        table = tomllib.load(file)["tool"]["cibuildwheel"]
+    return [str(path) for path in table["test-sources"]]
+
+
 def run_case(case: Case, index: PackageIndex, wheels: list[Path], version: str) -> Outcome:
     emulated = host.emulated(case.arch, platform.machine())
     scope = SuiteScope.EMULATED if emulated else SuiteScope.FULL
@@ -308,8 +315,8 @@ def run_case(case: Case, index: PackageIndex, wheels: list[Path], version: str) 
     mounts = [
         f"--volume={REHEARSAL_DIR / 'requirements.txt'}:/rehearsal/requirements.txt:ro",
         f"--volume={REHEARSAL_DIR / 'optional.txt'}:/rehearsal/optional.txt:ro",
-        f"--volume={ROOT / 'tests'}:/rehearsal/tests:ro",
-        f"--volume={ROOT / 'pyproject.toml'}:/rehearsal/pyproject.toml:ro",
+        # What cibuildwheel copies for a wheel's tests: the suite and the registry it reads.
+        *(f"--volume={ROOT / path}:/rehearsal/sources/{path}:ro" for path in test_sources()),
     ]
     env = ["--env", f"{SCOPE_VARIABLE}={scope.value}"]
     for name, value in host.emulation_environment(case.arch, platform.machine()).items():

@@ -440,3 +440,9 @@ def test_the_rehearsal_skips_a_shard_no_local_image_can_build() -> None:
         "target": {"platform": "macos", "arch": "arm64", "build": "all"},
     }
     assert rehearsal.unbuildable(mac, ["aarch64"], buildable) == ""  # the runner decides that
+
+
+def test_the_rehearsal_containers_get_what_cibuildwheel_gives_a_wheels_test() -> None:
+    """The shared suite imports the registry: a container with tests/ alone cannot run it."""
+    assert "scripts/core/distributions.py" in rehearsal.test_sources()
+    assert "tests" in rehearsal.test_sources()
