@@ -35,6 +35,16 @@ class Arch:
 ARCHES = {"x86_64": Arch("x86_64", "amd64"), "aarch64": Arch("aarch64", "arm64")}
 
 
+def parse_arches(text: str) -> tuple[Arch, ...]:
+    """`--arch x86_64,aarch64`, checked: an unknown or empty list raises ValueError."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in ARCHES]
+    if unknown or not names:
+        msg = f"--arch: unknown {unknown or text!r}; choose from {', '.join(ARCHES)}"
+        raise ValueError(msg)
+    return tuple(ARCHES[name] for name in names)
+
+
 def pinned_requirements(group: str) -> list[str]:
     """The requirements of one dependency group of pyproject.toml, includes resolved."""
     # Imported here: the rest of the pipeline's basics need nothing beyond the standard

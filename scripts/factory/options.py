@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass
 from enum import Enum
 
-from core.config import ARCHES, Arch
+from core.config import ARCHES, Arch, parse_arches
 from core.distributions import DISTRIBUTIONS, Distribution
 from core.progress import PipelineError
 
@@ -73,15 +73,14 @@ def options(job: Job, args: argparse.Namespace) -> Options:
     if args.jobs < 1:
         msg = f"--jobs {args.jobs}: give 1 or more"
         raise PipelineError(msg)
-    names = [name.strip() for name in args.arch.split(",") if name.strip()]
-    unknown = [name for name in names if name not in ARCHES]
-    if unknown or not names:
-        msg = f"--arch: unknown {unknown or args.arch!r}; choose from {', '.join(ARCHES)}"
-        raise PipelineError(msg)
+    try:
+        arches = parse_arches(args.arch)
+    except ValueError as error:
+        raise PipelineError(str(error)) from None
     chosen = [DISTRIBUTIONS[args.only]] if args.only else list(DISTRIBUTIONS.values())
     return Options(
         job=job,
-        arches=tuple(ARCHES[name] for name in names),
+        arches=arches,
         distributions=tuple(chosen),
         images=ImageSource(args.images),
         rebuild=args.rebuild,

@@ -34,11 +34,9 @@ READ_ME_DIR = WORK_DIR.parent / "readme"
 #: cargo (1.63) is not: there the test command must stop and say what to install.
 SUITES = ("trixie", "bookworm")
 CA_IN_CONTAINER = "/etc/ssl/certs/readme-extra-ca.pem"
-#: The README's commands, in the order a new user runs them.
-COMMANDS = (
-    ("scripts/build-wheels --only addlist", "main job (host-native: no container engine)"),
-    ("scripts/test", "tests"),
-)
+#: The README's commands, in the order a new user runs them: the main job (host-native, as
+#: there is no container engine inside), then the tests.
+COMMANDS = ("scripts/build-wheels --only addlist", "scripts/test")
 
 
 #: Where a README command must stop with a message rather than pass: (suite, command) -> the
@@ -79,7 +77,7 @@ def container_script(ca: bool) -> str:
         'echo "@@ cargo $(cargo --version 2>&1 | head -n1)"',
         "git clone -q /source /work/addlist && cd /work/addlist || exit 1",
     ]
-    for command, _ in COMMANDS:
+    for command in COMMANDS:
         lines += [f"echo '@@ start {command}'", command, f'echo "@@ end $? {command}"']
     return "\n".join(lines) + "\n"
 

@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass
 from enum import Enum
 
-from core.config import ARCHES, Arch
+from core.config import ARCHES, Arch, parse_arches
 from core.progress import PipelineError
 
 #: Debian suites whose own CPython installs and tests the release, on each architecture.
@@ -56,11 +56,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def options(args: argparse.Namespace) -> RehearsalOptions:
     """The parsed arguments, checked: unknown architectures or suites are an error."""
-    arches = [a.strip() for a in args.arch.split(",") if a.strip()]
-    unknown = sorted(set(arches) - set(ARCHES))
-    if unknown or not arches:
-        msg = f"--arch: unknown {unknown or args.arch!r}; choose from {', '.join(ARCHES)}"
-        raise PipelineError(msg)
+    try:
+        arches = parse_arches(args.arch)
+    except ValueError as error:
+        raise PipelineError(str(error)) from None
     suites = [s.strip() for s in args.suites.split(",") if s.strip()]
     unknown = sorted(set(suites) - set(SUITES))
     if unknown or not suites:
@@ -70,7 +69,7 @@ def options(args: argparse.Namespace) -> RehearsalOptions:
         msg = f"--jobs {args.jobs}: give 1 or more"
         raise PipelineError(msg)
     return RehearsalOptions(
-        arches=tuple(ARCHES[a] for a in arches),
+        arches=arches,
         suites=tuple(suites),
         event=Event(args.event),
         jobs=args.jobs,
