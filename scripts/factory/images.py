@@ -8,7 +8,6 @@ is reused, so a second run builds nothing; `--rebuild` ignores the labels.
 from __future__ import annotations
 
 import hashlib
-import importlib.resources
 import os
 import re
 import shutil
@@ -222,24 +221,14 @@ def build_layer(
 
 
 def requirement_files() -> list[tuple[str, bytes]]:
-    """The images' pinned requirements, the script that installs them into an interpreter,
-    and the installed cibuildwheel's constraints files (the virtualenv it will ask for)."""
-    files = [
+    """The images' pinned requirements: one file per `image-*` dependency group."""
+    return [
         (
             f"requirements/{name}.txt",
             ("\n".join(pinned_requirements(f"image-{name}")) + "\n").encode(),
         )
         for name in ("interpreter", "tools")
     ]
-    script = DOCKER_DIR / "install-interpreter-requirements.sh"
-    files.append((f"requirements/{script.name}", script.read_bytes()))
-    resources = importlib.resources.files("cibuildwheel") / "resources"
-    files += [
-        (f"requirements/cibuildwheel/{entry.name}", entry.read_bytes())
-        for entry in resources.iterdir()
-        if re.fullmatch(r"constraints-python\d+\.txt", entry.name)
-    ]
-    return files
 
 
 def build_image(client: str, image: Image, *, rebuild: bool, emulation: dict[str, str]) -> None:

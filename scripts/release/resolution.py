@@ -602,18 +602,53 @@ def read_requirements_text(text: str) -> list[str]:
     return [re.sub(r"\s--hash=\S+", "", line).strip() for line in lines if line and line[0] != "-"]
 
 
+def lock_problems(text: str) -> list[str]:
+    """What makes a lock file unfit for the publish job ([] if nothing): a pin of the `publish`
+    group it does not hold, or a package the job's pip would need beyond it on that runner.
+    A newer release upstream of a locked dependency is not a problem: the lock still installs
+    exactly, and Dependabot (or `python -m release lock`) moves it forward."""
+
+    def key(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    locked = {key(name): version for name, version in pinned_names(text).items()}
+    problems = []
+    for requirement in pinned_requirements(PUBLISH_GROUP):
+        name, _, version = requirement.partition("==")
+        if locked.get(key(name)) != version:
+            problems.append(
+                f"{name}=={version} is in the {PUBLISH_GROUP} group; the lock has "
+                f"{locked.get(key(name))}"
+            )
+    install = Install(
+        where="release.yml publish (the lock's pins)",
+        target=publish_target(),
+        requirements=tuple(f"{name}=={version}" for name, version in sorted(locked.items())),
+        environment="publish",
+    )
+    try:
+        resolved = resolved_versions(install)
+    except ValueError as error:
+        return [*problems, str(error)]
+    problems += [
+        f"{name}=={version} is needed on {install.target} and missing from the lock"
+        for name, version in sorted(resolved.items())
+        if key(name) not in locked
+    ]
+    return problems
+
+
 def lock(args: argparse.Namespace) -> bool:
-    """Writes .github/publish-requirements.txt from the `publish` group (--check: only compare)."""
-    text = publish_requirements_text()
-    current = PUBLISH_REQUIREMENTS.read_text() if PUBLISH_REQUIREMENTS.exists() else ""
+    """Writes .github/publish-requirements.txt from the `publish` group (--check: only check
+    that the file is complete for the group on the publish job's runner)."""
     if args.check:
-        same = pinned_names(text) == pinned_names(current)
-        say(
-            "up to date"
-            if same
-            else f"{PUBLISH_REQUIREMENTS.name} is stale: run python -m release lock"
-        )
-        return same
+        current = PUBLISH_REQUIREMENTS.read_text() if PUBLISH_REQUIREMENTS.exists() else ""
+        problems = lock_problems(current)
+        for problem in problems:
+            say(f"{PUBLISH_REQUIREMENTS.name}: {problem}")
+        say("complete" if not problems else "run python -m release lock to write it anew")
+        return not problems
+    text = publish_requirements_text()
     PUBLISH_REQUIREMENTS.write_text(text)
     say(f"wrote {PUBLISH_REQUIREMENTS.relative_to(ROOT)} ({len(pinned_names(text))} packages)")
     return True

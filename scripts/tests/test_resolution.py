@@ -4,6 +4,7 @@ runner, interpreter, OS and architecture where it happens. These tests ask PyPI.
 from __future__ import annotations
 
 import argparse
+import re
 
 import pytest
 
@@ -96,5 +97,19 @@ def test_an_unknown_runner_is_refused_with_what_to_do() -> None:
         resolution.target_for_runner("ubuntu-30.04", "3.13")
 
 
-def test_the_publish_requirements_match_the_publish_group() -> None:
+def test_the_publish_requirements_are_complete_for_the_publish_group() -> None:
     assert resolution.lock(argparse.Namespace(check=True))
+
+
+def test_an_incomplete_publish_lock_is_refused() -> None:
+    current = resolution.PUBLISH_REQUIREMENTS.read_text()
+    without_dependency = "\n".join(
+        line
+        for line in current.replace("\\\n", " ").splitlines()
+        if not line.startswith("rfc3986==")
+    )
+    assert any(
+        "rfc3986==" in p and "missing" in p for p in resolution.lock_problems(without_dependency)
+    )
+    older_twine = re.sub(r"^twine==\S+", "twine==6.0.0", current, flags=re.MULTILINE)
+    assert any("twine==" in p and "group" in p for p in resolution.lock_problems(older_twine))
