@@ -29,6 +29,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from packaging.utils import canonicalize_name
 from ruamel.yaml import YAML
 
 if sys.version_info >= (3, 11):
@@ -538,7 +539,7 @@ def file_hashes(name: str, version: str) -> list[str]:
     """sha256 of every file of one release, from the index's JSON simple API (PEP 691)."""
     import urllib.request  # noqa: PLC0415 (only the lock needs the network directly)
 
-    from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename  # noqa: PLC0415
+    from packaging.utils import parse_sdist_filename, parse_wheel_filename  # noqa: PLC0415
     from packaging.version import Version  # noqa: PLC0415
 
     request = urllib.request.Request(
@@ -607,18 +608,14 @@ def lock_problems(text: str) -> list[str]:
     group it does not hold, or a package the job's pip would need beyond it on that runner.
     A newer release upstream of a locked dependency is not a problem: the lock still installs
     exactly, and Dependabot (or `python -m release lock`) moves it forward."""
-
-    def key(name: str) -> str:
-        return re.sub(r"[-_.]+", "-", name).lower()
-
-    locked = {key(name): version for name, version in pinned_names(text).items()}
+    locked = {canonicalize_name(name): version for name, version in pinned_names(text).items()}
     problems = []
     for requirement in pinned_requirements(PUBLISH_GROUP):
         name, _, version = requirement.partition("==")
-        if locked.get(key(name)) != version:
+        held = locked.get(canonicalize_name(name))
+        if held != version:
             problems.append(
-                f"{name}=={version} is in the {PUBLISH_GROUP} group; the lock has "
-                f"{locked.get(key(name))}"
+                f"{name}=={version} is in the {PUBLISH_GROUP} group; the lock has {held}"
             )
     install = Install(
         where="release.yml publish (the lock's pins)",
@@ -633,7 +630,7 @@ def lock_problems(text: str) -> list[str]:
     problems += [
         f"{name}=={version} is needed on {install.target} and missing from the lock"
         for name, version in sorted(resolved.items())
-        if key(name) not in locked
+        if canonicalize_name(name) not in locked
     ]
     return problems
 
