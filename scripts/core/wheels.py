@@ -122,6 +122,11 @@ def cache_volumes(arch: str) -> dict[str, str]:
     }
 
 
+#: CIBW_SKIP of an abi3 run: free-threaded CPython cannot load abi3 wheels. It replaces the
+#: configured skip, so that the wheel is tested on every later GIL-enabled CPython even where
+#: [tool.cibuildwheel] skips their version-specific wheels.
+ABI3_SKIP = "*t-*"
+
 #: Where cargo builds in a container that has the cache volumes: a folder per build, because
 #: PyO3 is configured for one interpreter and feature set and a shared folder would rebuild.
 CARGO_TARGET_CACHE = "/root/.cache/addlist-cargo-target"
@@ -162,7 +167,7 @@ class Build:
             SCOPE_VARIABLE: self.test_scope.value,
         }
         if self.abi3:
-            env["CIBW_SKIP"] = "*t-*"  # free-threaded CPython cannot load abi3 wheels
+            env["CIBW_SKIP"] = ABI3_SKIP
             env.update(self.distribution.abi3_environment)
         if self.platform == "linux":
             container = dict(self.container_environment)

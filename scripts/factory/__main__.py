@@ -9,7 +9,7 @@ import time
 from collections.abc import Sequence
 
 from core import checks, host, native, report, wheels
-from core.config import ROOT, WHEELHOUSE, WORK_DIR, Arch
+from core.config import ARCHES, ROOT, WHEELHOUSE, WORK_DIR, Arch
 from core.distributions import Distribution, SuiteScope
 from core.progress import PipelineError, fail, logged_to, run_in_parallel, say, set_label, step
 
@@ -24,6 +24,16 @@ ALWAYS_NOT_EXERCISED = [
     ),
     "macOS and Windows wheels: only GitHub's own runners can build them (release workflow)",
 ]
+
+
+def release_only_arches(distributions: Sequence[Distribution]) -> list[str]:
+    """The Linux architectures the release builds that no local image is made for."""
+    found: dict[str, None] = {}
+    for distribution in distributions:
+        for identifier in wheels.build_identifiers(ROOT / distribution.folder, "linux"):
+            platform_part = identifier.split("-", 1)[1]  # manylinux_x86_64
+            found.setdefault(platform_part.split("_", 1)[1], None)
+    return [arch for arch in found if arch not in ARCHES]
 
 
 def image_chains(
@@ -133,6 +143,12 @@ def run_wheels(options: Options) -> bool:
             )
     if options.left_out:
         not_exercised.append(f"{', '.join(options.left_out)}: left out with --arch")
+    others = release_only_arches(distributions)
+    if others:
+        not_exercised.append(
+            f"Linux {', '.join(others)}: no build images for them are made here; the release "
+            "workflow builds them with the official images (all but i686 under QEMU)"
+        )
 
     with step("Source distributions and checks"):
         sdists = wheels.build_sdists(source, distributions)

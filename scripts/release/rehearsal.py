@@ -442,6 +442,10 @@ def unbuildable(matrix: dict[str, Any], arches: list[str], buildable: set[wheels
     if not isinstance(target, dict) or target.get("platform") != "linux" or not distribution:
         return ""
     arch = str(target.get("arch"))
+    if arch not in ARCHES:
+        return (
+            f"{arch}: the local pipeline has no build images for it (it knows {', '.join(ARCHES)})"
+        )
     if arch not in arches:
         return f"{arch}: left out with --arch"
     build = str(target.get("build", "all"))

@@ -41,7 +41,7 @@ from core.config import ROOT, pinned_requirements
 from core.distributions import DISTRIBUTIONS
 from core.progress import say
 
-from .wheelset import PLATFORMS, build_identifiers
+from .wheelset import PLATFORMS, tested_identifiers
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 
@@ -386,7 +386,7 @@ def wheel_installs() -> Iterator[Install]:
         backend = list(pyproject["build-system"]["requires"])
         tests = before_test_requirements(table, package)
         for platform in PLATFORMS:
-            for identifier in build_identifiers(distribution.name, platform):
+            for identifier in tested_identifiers(distribution.name, platform):
                 target = wheel_target(identifier, images, mac_runners)
                 yield Install(
                     where=f"cibuildwheel {distribution.name} {identifier}",

@@ -88,6 +88,18 @@ def build_identifiers(distribution: str, platform: str, archs: str | None = None
     return wheels.build_identifiers(ROOT / DISTRIBUTIONS[distribution].folder, platform, archs)
 
 
+def tested_identifiers(distribution: str, platform: str) -> list[str]:
+    """Every interpreter a wheel of the release is tested on: each identifier it builds, and
+    the later GIL-enabled CPythons that each abi3 wheel is tested on (its run replaces the
+    configured skip with wheels.ABI3_SKIP)."""
+    built = build_identifiers(distribution, platform)
+    abi3_platforms = {i.split("-", 1)[1] for i in built if i.startswith(f"{ABI3_FLOOR}-")}
+    package = ROOT / DISTRIBUTIONS[distribution].folder
+    widened = wheels.build_identifiers(package, platform, env={"CIBW_SKIP": wheels.ABI3_SKIP})
+    abi3_tested = [i for i in widened if i.split("-", 1)[1] in abi3_platforms]
+    return list(dict.fromkeys([*built, *abi3_tested]))
+
+
 def expected_slots(platforms: Iterable[str] = PLATFORMS) -> set[Slot]:
     slots = set()
     for distribution in DISTRIBUTIONS:

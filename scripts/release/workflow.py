@@ -400,10 +400,14 @@ class Rehearsal:
 
     def setup_qemu(self, _job: Job, with_: dict[str, Any]) -> str:
         """The binfmt_misc registration the factory does (host.ensure_emulation)."""
-        names = {"arm64": "aarch64", "aarch64": "aarch64"}
+        # setup-qemu names platforms as Docker does (arm64), cibuildwheel as the kernel does.
+        names = {n: arch for arch in ARCHES.values() for n in (arch.name, arch.oci or arch.debian)}
         platforms = [p.strip() for p in str(with_.get("platforms", "arm64")).split(",")]
         for platform in platforms:
-            host.ensure_emulation(ARCHES[names[platform]], os.uname().machine)
+            if platform not in names:
+                msg = f"setup-qemu: no local emulation of {platform}; the rehearsal knows {', '.join(names)}"
+                raise PipelineError(msg)
+            host.ensure_emulation(names[platform], os.uname().machine)
         return f"QEMU registered for {', '.join(platforms)}"
 
     def upload_artifact(self, job: Job, with_: dict[str, Any]) -> str:

