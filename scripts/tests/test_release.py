@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cibuildwheel.selector import selector_matches
 from ruamel.yaml import YAML
 
 if sys.version_info >= (3, 11):
@@ -258,18 +259,16 @@ def test_expected_set_covers_every_platform_python_and_kind() -> None:
     assert not [b for b in builds if "win32" in b]
 
 
-def linux_table(folder: str) -> dict[str, Any]:
+def cibuildwheel_table(folder: str) -> dict[str, Any]:
     with (ROOT / folder / "pyproject.toml").open("rb") as file:
-        table: dict[str, Any] = tomllib.load(file)["tool"]["cibuildwheel"]["linux"]
+        table: dict[str, Any] = tomllib.load(file)["tool"]["cibuildwheel"]
     return table
 
 
 def test_both_distributions_build_the_same_linux_architectures() -> None:
-    c, rust = (
-        linux_table(DISTRIBUTIONS["addlist"].folder),
-        linux_table(DISTRIBUTIONS["addlist-rs"].folder),
-    )
-    assert c["archs"] == rust["archs"]
+    c = cibuildwheel_table(DISTRIBUTIONS["addlist"].folder)
+    rust = cibuildwheel_table(DISTRIBUTIONS["addlist-rs"].folder)
+    assert c["linux"]["archs"] == rust["linux"]["archs"]
     assert set(c["skip"]) <= set(rust["skip"]), "the Rust table skips at least what the C one does"
 
 
@@ -497,3 +496,23 @@ def test_the_rehearsal_containers_get_what_cibuildwheel_gives_a_wheels_test() ->
     """The shared suite imports the registry: a container with tests/ alone cannot run it."""
     assert "scripts/core/distributions.py" in rehearsal.test_sources()
     assert "tests" in rehearsal.test_sources()
+
+
+#: Official images without uv (manylinux's build_scripts/finalize.sh: uv has no musl build for
+#: them), where cibuildwheel's build[uv] frontend stops before building.
+IMAGES_WITHOUT_UV = ("musllinux_ppc64le", "musllinux_s390x")
+
+
+@pytest.mark.parametrize("distribution", sorted(DISTRIBUTIONS))
+def test_images_without_uv_build_and_test_with_pip(distribution: str) -> None:
+    table = cibuildwheel_table(DISTRIBUTIONS[distribution].folder)
+    for identifier in wheelset.tested_identifiers(distribution, "linux"):
+        if not identifier.endswith(IMAGES_WITHOUT_UV):
+            continue
+        frontend, before_test = table["build-frontend"], table["before-test"]
+        for override in table.get("overrides", []):
+            if selector_matches(override["select"], identifier):
+                frontend = override.get("build-frontend", frontend)
+                before_test = override.get("before-test", before_test)
+        assert frontend == "build", identifier
+        assert not before_test.startswith("uv "), identifier
