@@ -49,6 +49,10 @@ _SID_X86_64 = Image("sid", ARCHES["x86_64"], ("python3.14", "python3.15"))
 _BULLSEYE_AARCH64 = Image("bullseye", ARCHES["aarch64"], ("python3.9",))
 _TRIXIE_AARCH64 = Image("trixie", ARCHES["aarch64"], ("python3.13",))
 _SID_AARCH64 = Image("sid", ARCHES["aarch64"], ("python3.14", "python3.15"))
+# i686 runs natively on an x86_64 host (a 32-bit Debian userland; cibuildwheel adds linux32).
+_BULLSEYE_I686 = Image("bullseye", ARCHES["i686"], ("python3.9",))
+_TRIXIE_I686 = Image("trixie", ARCHES["i686"], ("python3.13",))
+_SID_I686 = Image("sid", ARCHES["i686"], ("python3.14", "python3.15"))
 IMAGES: dict[tuple[str, str], tuple[Image, ...]] = {
     ("addlist", "x86_64"): (_BULLSEYE_X86_64, _SID_X86_64),
     ("addlist", "aarch64"): (_BULLSEYE_AARCH64, _TRIXIE_AARCH64, _SID_AARCH64),
@@ -59,5 +63,11 @@ IMAGES: dict[tuple[str, str], tuple[Image, ...]] = {
     ("addlist-rs", "aarch64"): (
         replace(_TRIXIE_AARCH64, rust="debian"),
         replace(_SID_AARCH64, rust="debian"),
+    ),
+    ("addlist", "i686"): (_BULLSEYE_I686, _TRIXIE_I686, _SID_I686),
+    # rustup's toolchain here is x86_64-only, and bullseye's rustc (1.48) is too old for PyO3.
+    ("addlist-rs", "i686"): (
+        replace(_TRIXIE_I686, rust="debian"),
+        replace(_SID_I686, rust="debian"),
     ),
 }

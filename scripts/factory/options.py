@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass
 from enum import Enum
 
-from core.config import ARCHES, Arch, parse_arches
+from core.config import ARCHES, DEFAULT_ARCHES, Arch, parse_arches
 from core.distributions import DISTRIBUTIONS, Distribution
 from core.progress import PipelineError
 
@@ -46,8 +46,8 @@ class Options:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--arch",
-        default=",".join(ARCHES),
-        help="comma-separated architectures (default: %(default)s)",
+        default=",".join(DEFAULT_ARCHES),
+        help=f"comma-separated architectures of {', '.join(ARCHES)}, or all (default: %(default)s)",
     )
     parser.add_argument(
         "--only", choices=sorted(DISTRIBUTIONS), help="build one distribution, not both"

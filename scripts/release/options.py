@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass
 from enum import Enum
 
-from core.config import ARCHES, Arch, parse_arches
+from core.config import ARCHES, DEFAULT_ARCHES, Arch, parse_arches
 from core.progress import PipelineError
 
 #: Debian suites whose own CPython installs and tests the release, on each architecture.
@@ -36,8 +36,11 @@ class RehearsalOptions:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--arch",
-        default=",".join(ARCHES),
-        help="architectures whose wheel jobs run and whose containers install (%(default)s)",
+        default=",".join(DEFAULT_ARCHES),
+        help=(
+            f"architectures of {', '.join(ARCHES)} (or all) whose wheel jobs run and whose "
+            "containers install (%(default)s)"
+        ),
     )
     parser.add_argument("--suites", default=",".join(SUITES), help="Debian suites (%(default)s)")
     parser.add_argument(

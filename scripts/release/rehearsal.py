@@ -51,7 +51,6 @@ from . import gate, wheelset, workflow
 from .options import Event, RehearsalOptions
 
 REHEARSAL_DIR = WORK_DIR.parent / "rehearsal"
-I386 = Arch("i686", "i386", oci="386")
 USER = "rehearsal"
 CA_IN_CONTAINER = "/etc/ssl/certs/rehearsal-extra-ca.pem"
 #: Printed by the container script: the interpreter's tags in pip's order of preference.
@@ -106,8 +105,9 @@ class Outcome:
 def cases(arches: list[str], suites: list[str]) -> list[Case]:
     chosen = [Case(suite=s, arch=ARCHES[a], mode=Install.WHEELS) for a in arches for s in suites]
     if "x86_64" in arches:
-        # No binary wheel exists for i386: pip must take the pure-Python wheel of addlist.
-        chosen.append(Case(suite="bullseye", arch=I386, mode=Install.WHEELS))
+        if "i686" not in arches:
+            # No i686 wheel was built in this run: pip must take the pure-Python wheel.
+            chosen.append(Case(suite="bullseye", arch=ARCHES["i686"], mode=Install.WHEELS))
         chosen.append(Case(suite="trixie", arch=ARCHES["x86_64"], mode=Install.SDIST))
     return chosen
 

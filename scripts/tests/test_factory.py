@@ -359,5 +359,15 @@ def test_only_rusts_libgcc_s_may_be_grafted_and_only_into_musllinux_wheels(
 
 def test_the_report_names_the_release_architectures_no_local_image_covers() -> None:
     others = factory_main.release_only_arches(list(DISTRIBUTIONS.values()))
-    assert {"i686", "ppc64le", "s390x", "armv7l", "riscv64"} <= set(others)
+    assert {"ppc64le", "s390x", "armv7l", "riscv64"} <= set(others)
     assert not set(others) & set(config.ARCHES)
+
+
+def test_every_local_architecture_has_images_and_the_default_is_bounded() -> None:
+    for arch in config.ARCHES:
+        for distribution in DISTRIBUTIONS:
+            assert image_config.IMAGES[(distribution, arch)], (distribution, arch)
+    assert set(config.DEFAULT_ARCHES) == {"x86_64", "aarch64"}
+    assert config.parse_arches("all") == tuple(config.ARCHES.values())
+    with pytest.raises(ValueError, match="or all"):
+        config.parse_arches("ppc64le")
