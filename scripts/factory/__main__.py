@@ -147,7 +147,7 @@ def run_wheels(options: Options) -> bool:
     if others:
         not_exercised.append(
             f"Linux {', '.join(others)}: no build images for them are made here; the release "
-            "workflow builds them with the official images (all but i686 under QEMU)"
+            "workflow builds them with the official images, under QEMU"
         )
 
     with step("Source distributions and checks"):
