@@ -339,8 +339,9 @@ def run_with_watchdog(
     while returncode is None and stalls < ATTEMPTS:
         before_each()
         returncode = run_watched(
-            command, cwd=cwd, env=env, log_path=log_path, echo=echo, cpu_seconds=cpu_seconds
-        )
+            command, cwd=cwd, env=env, log_path=log_path, echo=echo, cpu_seconds=cpu_seconds,
+            on_stop=(lambda: remove_containers(run_id)) if containers else lambda: None,
+        )  # fmt: skip
         if returncode is None:
             if containers:
                 remove_containers(run_id)
@@ -437,6 +438,7 @@ def run_watched(
     grace_seconds: float = 60,
     echo: bool = False,
     cpu_seconds: Callable[[], float | None] = lambda: None,
+    on_stop: Callable[[], object] = lambda: None,
 ) -> int | None:
     """Runs command with its output appended to log_path (and shown, with echo=True). Returns
     its exit code, or None when it is stuck: it printed nothing for stall_seconds, or for
@@ -444,7 +446,10 @@ def run_watched(
     IDLE_CPU_SECONDS. The command then gets SIGINT (Ctrl-C), on which cibuildwheel removes its
     container, and SIGKILL if it has not ended `grace_seconds` later (a process started from a
     non-interactive shell's background job ignores SIGINT; run_with_watchdog then removes the
-    run's containers itself)."""
+    run's containers itself). `on_stop` then removes what may still hold the output pipe open
+    (a `docker start --attach` that cibuildwheel left behind), so that the reader sees its end;
+    if something still holds it, the reader is left to its daemon thread rather than waited
+    for: closing the pipe under a blocked reader would wait forever for its lock."""
     last_output = [time.monotonic()]
     samples: list[tuple[float, float]] = []
     # UTF-8 whatever the locale: cibuildwheel prints "✓", which Windows' cp1252 cannot encode.
@@ -496,10 +501,12 @@ def run_watched(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+            on_stop()
             reader.join(timeout=10)
             log.write(f"\n[watchdog] {reason}: stopped\n")
         finally:
-            output.close()
+            if not reader.is_alive():
+                output.close()
     return None
 
 

@@ -261,6 +261,26 @@ def test_a_stuck_run_that_ignores_ctrl_c_is_killed(tmp_path: Path) -> None:
     assert time.monotonic() - started < 30
 
 
+def test_a_stuck_run_whose_child_keeps_the_output_open_is_left_behind(tmp_path: Path) -> None:
+    # As cibuildwheel's `docker start --attach` outlives it under QEMU: a grandchild still holds
+    # the pipe after the run is stopped. The watchdog used to wait for that pipe forever.
+    script = (
+        "import subprocess, sys, time; print('compiling', flush=True); "
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); time.sleep(60)"
+    )
+    started = time.monotonic()
+    stopped: list[bool] = []
+    code = wheels.run_watched(
+        [sys.executable, "-c", script], cwd=tmp_path, env=dict(os.environ),
+        log_path=tmp_path / "run.log", stall_seconds=1, poll_seconds=0.1, grace_seconds=1,
+        on_stop=lambda: stopped.append(True),
+    )  # fmt: skip
+    assert code is None
+    assert stopped == [True]
+    assert time.monotonic() - started < 30
+    assert "[watchdog] no output for 1 s: stopped" in (tmp_path / "run.log").read_text()
+
+
 def test_a_run_that_keeps_printing_gets_its_exit_code(tmp_path: Path) -> None:
     script = "import time\nfor i in range(8):\n    print(i, flush=True); time.sleep(0.2)\nraise SystemExit(3)"
     code = wheels.run_watched(
