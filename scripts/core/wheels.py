@@ -462,6 +462,11 @@ def run_watched(
 
         def pump() -> None:
             # Whatever happens to one line, the pipe keeps being drained, or the command blocks.
+            # The reader closes the pipe itself: it may outlive this call (see on_stop).
+            with output:
+                drain()
+
+        def drain() -> None:
             for chunk in iter(output.readline, b""):
                 last_output[0] = time.monotonic()
                 try:
@@ -505,8 +510,8 @@ def run_watched(
             reader.join(timeout=10)
             log.write(f"\n[watchdog] {reason}: stopped\n")
         finally:
-            if not reader.is_alive():
-                output.close()
+            # Normally done already; a reader still blocked on a pipe held open is left.
+            reader.join(timeout=10)
     return None
 
 
