@@ -25,6 +25,7 @@ class Arch:
 
     name: str  # cibuildwheel, auditwheel and wheel tags: x86_64, aarch64
     debian: str  # debootstrap, and OCI platforms unless `oci` says otherwise: amd64, arm64
+    rust: str  # Rust's target: aarch64-unknown-linux-gnu
     oci: str = ""  # where the OCI name differs from Debian's: 386 for i386
 
     @property
@@ -34,9 +35,9 @@ class Arch:
 
 #: The architectures the local pipeline has build images for.
 ARCHES = {
-    "x86_64": Arch("x86_64", "amd64"),
-    "aarch64": Arch("aarch64", "arm64"),
-    "i686": Arch("i686", "i386", oci="386"),
+    "x86_64": Arch("x86_64", "amd64", "x86_64-unknown-linux-gnu"),
+    "aarch64": Arch("aarch64", "arm64", "aarch64-unknown-linux-gnu"),
+    "i686": Arch("i686", "i386", "i686-unknown-linux-gnu", oci="386"),
 }
 #: What the main job and the rehearsal build without --arch, so that their time stays bounded;
 #: `--arch all` takes every one of ARCHES.

@@ -14,13 +14,16 @@ DOCKER_DIR = ROOT / "docker"
 @dataclass(frozen=True)
 class Image:
     """One build image, in layers: a Debian suite with Debian's own Pythons, CPythons compiled
-    from Debian's sources ("minor:tag" pairs), and optionally a Rust toolchain."""
+    from Debian's sources ("minor:tag" pairs), and optionally a Rust toolchain: the host's
+    rustup toolchain, Debian's rustc for the image's architecture, or (`cross`) Debian's
+    x86_64 rustc cross-compiling for it natively inside the emulated container
+    (docker/rust-cross-debian.Dockerfile)."""
 
     suite: str
     arch: Arch
     debian_pythons: tuple[str, ...]
     cpythons: tuple[str, ...] = ()
-    rust: Literal["host", "debian"] | None = None
+    rust: Literal["host", "debian", "cross"] | None = None
 
     @property
     def base_tag(self) -> str:
@@ -35,6 +38,20 @@ class Image:
     def tag(self) -> str:
         return f"{self.python_tag}-rust" if self.rust else self.python_tag
 
+    def container_environment(self, identifier: str) -> dict[str, str]:
+        """What a build of `identifier` in this image adds to its container's environment.
+        With the cross Rust: where PyO3 finds the interpreter's sysconfig, because maturin
+        does not run the build interpreter when it cross-compiles. Only Debian's own
+        interpreters are in such images, so the folder is Debian's."""
+        if self.rust != "cross":
+            return {}
+        digits = identifier.split("-", 1)[0].removeprefix("cp")  # cp313 -> 313
+        minor = f"{digits[0]}.{digits[1:]}"
+        if f"python{minor}" not in self.debian_pythons:
+            msg = f"{self.tag} has no Debian python{minor} for {identifier}"
+            raise ValueError(msg)
+        return {"PYO3_CROSS_LIB_DIR": f"/usr/lib/python{minor}"}
+
 
 # CPythons compiled from Debian's source packages ("minor:tag"): the versions whose sources
 # Debian's archive serves and no suite's binary package covers on bullseye's glibc.
@@ -44,6 +61,7 @@ COMPILED_CPYTHONS = ("3.11:cp311-cp311", "3.13:cp313-cp313")
 # first image that holds its interpreter, so the oldest glibc (the widest tag) wins.
 # bullseye is the oldest suite served (glibc 2.31). Debian's own 3.14 and 3.15 exist only in
 # sid (glibc 2.42), and so does a Rust new enough for PyO3 on aarch64 besides trixie's (1.85).
+# aarch64's Rust is the cross one: compiling under QEMU was most of a cold run.
 _BULLSEYE_X86_64 = Image("bullseye", ARCHES["x86_64"], ("python3.9",), COMPILED_CPYTHONS)
 _SID_X86_64 = Image("sid", ARCHES["x86_64"], ("python3.14", "python3.15"))
 _BULLSEYE_AARCH64 = Image("bullseye", ARCHES["aarch64"], ("python3.9",))
@@ -61,8 +79,8 @@ IMAGES: dict[tuple[str, str], tuple[Image, ...]] = {
         replace(_SID_X86_64, rust="host"),
     ),
     ("addlist-rs", "aarch64"): (
-        replace(_TRIXIE_AARCH64, rust="debian"),
-        replace(_SID_AARCH64, rust="debian"),
+        replace(_TRIXIE_AARCH64, rust="cross"),
+        replace(_SID_AARCH64, rust="cross"),
     ),
     ("addlist", "i686"): (_BULLSEYE_I686, _TRIXIE_I686, _SID_I686),
     # rustup's toolchain here is x86_64-only, and bullseye's rustc (1.48) is too old for PyO3.

@@ -15,7 +15,7 @@ import subprocess
 import tarfile
 from pathlib import Path
 
-from core.config import DEBIAN_MIRROR, WORK_DIR, Arch, pinned_requirements
+from core.config import ARCHES, DEBIAN_MIRROR, WORK_DIR, Arch, pinned_requirements
 from core.progress import PipelineError, run, say, step
 
 from .config import DOCKER_DIR, Image
@@ -269,6 +269,16 @@ def build_image(client: str, image: Image, *, rebuild: bool, emulation: dict[str
             client, image.arch, recipe="rust-from-debian.Dockerfile", parent=image.python_tag,
             tag=image.tag, build_args={}, files=[], rebuild=rebuild,
             emulation=emulation,
+        )  # fmt: skip
+    elif image.rust == "cross":
+        # x86_64's programs run natively only on an x86_64 host; elsewhere QEMU runs them too
+        # (correct, but then no faster than rust="debian").
+        native = build_rootfs(client, image.suite, ARCHES["x86_64"], rebuild=rebuild, emulation={})
+        build_layer(
+            client, image.arch, recipe="rust-cross-debian.Dockerfile", parent=image.python_tag,
+            tag=image.tag, build_args={"NATIVE_ROOTFS": native, "RUST_TARGET": image.arch.rust},
+            files=[("native-rootfs.label", (image_label(native) or "").encode())],
+            rebuild=rebuild, emulation=emulation,
         )  # fmt: skip
 
 

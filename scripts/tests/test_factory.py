@@ -178,7 +178,7 @@ def test_only_foreign_architectures_are_emulated() -> None:
     assert not host.emulated(config.ARCHES["x86_64"], "x86_64")
     assert host.emulated(config.ARCHES["aarch64"], "x86_64")
     assert host.emulated(config.ARCHES["x86_64"], "aarch64")
-    assert not host.emulated(config.Arch("i686", "i386", oci="386"), "x86_64")
+    assert not host.emulated(config.ARCHES["i686"], "x86_64")
 
 
 @pytest.mark.parametrize(
@@ -391,3 +391,32 @@ def test_every_local_architecture_has_images_and_the_default_is_bounded() -> Non
     assert config.parse_arches("all") == tuple(config.ARCHES.values())
     with pytest.raises(ValueError, match="or all"):
         config.parse_arches("ppc64le")
+
+
+def test_cross_rust_images_tell_pyo3_where_each_interpreter_is() -> None:
+    cross = [
+        image
+        for chosen in image_config.IMAGES.values()
+        for image in chosen
+        if image.rust == "cross"
+    ]
+    assert {image.arch.name for image in cross} == {"aarch64"}
+    for image in cross:
+        for python in image.debian_pythons:
+            minor = python.removeprefix("python")
+            identifier = f"cp{minor.replace('.', '')}-manylinux_{image.arch.name}"
+            assert image.container_environment(identifier) == {
+                "PYO3_CROSS_LIB_DIR": f"/usr/lib/{python}"
+            }
+        with pytest.raises(ValueError, match=r"no Debian python3\.9"):
+            image.container_environment(f"cp39-manylinux_{image.arch.name}")
+    # Images without the cross Rust add nothing.
+    assert image_config.IMAGES[("addlist", "aarch64")][0].container_environment("cp39-x") == {}
+
+
+def test_the_cross_recipe_builds_for_the_architecture_it_is_given() -> None:
+    recipe = (image_config.DOCKER_DIR / "rust-cross-debian.Dockerfile").read_text()
+    assert "FROM --platform=linux/amd64 ${NATIVE_ROOTFS} AS native" in recipe
+    assert "CARGO_BUILD_TARGET=${RUST_TARGET}" in recipe
+    # Every stage declares QEMU_CPU, as build_layer expects of every recipe.
+    assert recipe.count("ARG QEMU_CPU") == recipe.count("\nFROM ")
