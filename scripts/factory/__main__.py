@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import platform
 import sys
@@ -202,27 +201,18 @@ def planned_builds(
     for arch in arches:
         emulated = host.emulated(arch, platform.machine())
         for distribution in distributions:
-            chosen = IMAGES[(distribution.name, arch.name)]
-            plan = images.local_plan(chosen) if local else None
-            planned, missing = wheels.job_builds(
-                distribution, "linux", arch.name, "all", images=plan,
-                test_scope=SuiteScope.EMULATED if emulated else SuiteScope.FULL,
-                container_environment=host.emulation_environment(arch, platform.machine()),
-                volumes=wheels.cache_volumes(arch.name),
-            )  # fmt: skip
-            by_tag = {image.tag: image for image in chosen}
-            builds += [
-                dataclasses.replace(
-                    build,
-                    container_environment={
-                        **build.container_environment,
-                        **by_tag[build.image].container_environment(build.identifier),
-                    },
+            scope = SuiteScope.EMULATED if emulated else SuiteScope.FULL
+            if local:
+                planned, missing = images.local_job_builds(
+                    distribution, arch, "all", test_scope=scope
                 )
-                if build.image in by_tag
-                else build
-                for build in planned
-            ]
+            else:
+                planned, missing = wheels.job_builds(
+                    distribution, "linux", arch.name, "all", test_scope=scope,
+                    container_environment=host.emulation_environment(arch, platform.machine()),
+                    volumes=wheels.cache_volumes(arch.name),
+                )  # fmt: skip
+            builds += planned
             if missing:
                 not_exercised.append(
                     f"{distribution.name} on {arch.name}: no local image holds the interpreters "

@@ -7,18 +7,22 @@ is reused, so a second run builds nothing; `--rebuild` ignores the labels.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
+import platform
 import re
 import shutil
 import subprocess
 import tarfile
 from pathlib import Path
 
+from core import host, wheels
 from core.config import ARCHES, DEBIAN_MIRROR, WORK_DIR, Arch, pinned_requirements
+from core.distributions import Distribution, SuiteScope
 from core.progress import PipelineError, run, say, step
 
-from .config import DOCKER_DIR, Image
+from .config import DOCKER_DIR, IMAGES, Image
 
 LABEL = "org.addlist.recipe"
 #: The interpreters of an image, as /opt/python lays them out (cp313-cp313), without the cp39
@@ -43,6 +47,35 @@ def local_plan(chosen: tuple[Image, ...]) -> dict[str, str]:
         for identifier in local_identifiers(image):
             plan.setdefault(identifier, image.tag)
     return dict(sorted(plan.items(), key=lambda item: version_order(item[0])))
+
+
+def local_job_builds(
+    distribution: Distribution, arch: Arch, selection: str, *, test_scope: SuiteScope
+) -> tuple[list[wheels.Build], list[str]]:
+    """core.wheels.job_builds in the images made here: with the local cache volumes, QEMU's
+    settings, and what each image adds to its builds' environment. The local main job and
+    the release rehearsal (ADDLIST_IMAGES=local) both build this way."""
+    chosen = IMAGES[(distribution.name, arch.name)]
+    planned, missing = wheels.job_builds(
+        distribution, "linux", arch.name, selection, images=local_plan(chosen),
+        test_scope=test_scope,
+        container_environment=host.emulation_environment(arch, platform.machine()),
+        volumes=wheels.cache_volumes(arch.name),
+    )  # fmt: skip
+    by_tag = {image.tag: image for image in chosen}
+    builds = [
+        dataclasses.replace(
+            build,
+            container_environment={
+                **build.container_environment,
+                **by_tag[build.image].container_environment(build.identifier),
+            },
+        )
+        if build.image in by_tag
+        else build
+        for build in planned
+    ]
+    return builds, missing
 
 
 def version_order(tag: str) -> tuple[int, str]:

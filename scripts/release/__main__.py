@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from core import host, report, wheels
+from core import report, wheels
 from core.config import ARCHES, ROOT, WORK_DIR
 from core.distributions import DISTRIBUTIONS, SCOPE_VARIABLE, SuiteScope
 from core.native import build_pure
@@ -32,16 +31,11 @@ def job_builds(args: argparse.Namespace) -> tuple[list[wheels.Build], list[str]]
         return wheels.job_builds(
             distribution, args.platform, args.arch, args.build, test_scope=test_scope
         )
-    from factory import config, images  # noqa: PLC0415 (only the rehearsal has local images)
+    from factory import images  # noqa: PLC0415 (only the rehearsal has local images)
 
-    arch = ARCHES[args.arch]
-    return wheels.job_builds(
-        distribution, "linux", args.arch, args.build,
-        images=images.local_plan(config.IMAGES[(args.distribution, args.arch)]),
-        test_scope=test_scope,
-        container_environment=host.emulation_environment(arch, platform.machine()),
-        volumes=wheels.cache_volumes(args.arch),
-    )  # fmt: skip
+    return images.local_job_builds(
+        distribution, ARCHES[args.arch], args.build, test_scope=test_scope
+    )
 
 
 def run_wheels(args: argparse.Namespace) -> bool:
