@@ -2,9 +2,14 @@
 # toolchains are built for old glibc, so they run on the oldest suite, where Debian's own
 # rustc is far too old for PyO3.
 ARG BASE
+ARG ZIG
+FROM --platform=linux/amd64 ${ZIG} AS zig
+
 FROM ${BASE}
 # QEMU's CPU model, set by the factory when this image is built under emulation (see host.py).
 ARG QEMU_CPU
 COPY rust-toolchain/ /opt/rust/
+# zig, copied from addlist/zig (docker/zig.Dockerfile): the linker of maturin --zig.
+COPY --from=zig / /opt/zig/
 ENV PATH=/opt/rust/bin:${PATH}
-RUN rustc --version && cargo --version
+RUN ln -s /opt/zig/zig /usr/local/bin/zig && rustc --version && cargo --version && zig version

@@ -153,6 +153,9 @@ class Build:
     container_environment: Mapping[str, str] = field(default_factory=dict, hash=False)
     #: named volumes for the container: the local pipeline's caches (cache_volumes)
     volumes: Mapping[str, str] = field(default_factory=dict, hash=False)
+    #: values appended (space-separated) to what the run sets, such as the abi3 switch in
+    #: MATURIN_PEP517_ARGS: a local image's own build arguments
+    appended_environment: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     @property
     def label(self) -> str:
@@ -169,6 +172,8 @@ class Build:
         if self.abi3:
             env["CIBW_SKIP"] = ABI3_SKIP
             env.update(self.distribution.abi3_environment)
+        for name, value in self.appended_environment.items():
+            env[name] = f"{env[name]} {value}" if name in env else value
         if self.platform == "linux":
             container = dict(self.container_environment)
             if self.volumes:

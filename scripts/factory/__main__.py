@@ -63,6 +63,11 @@ def ensure_images(
         host.ensure_emulation(arch, machine)
         emulation[arch.name] = host.emulation_environment(arch, machine)
 
+    chains = image_chains(arches, distributions)
+    shared = images.ensure_shared(
+        client, [image for chain in chains for image in chain], rebuild=rebuild
+    )
+
     def build_chain(chain: list[Image]) -> list[report.ImageRecord]:
         first = chain[0]
         log = WORK_DIR / "logs" / "images" / f"{first.suite}-{first.arch.name}.log"
@@ -73,8 +78,9 @@ def ensure_images(
                 before = images.image_label(image.tag)
                 started = time.monotonic()
                 images.build_image(
-                    client, image, rebuild=rebuild, emulation=emulation[image.arch.name]
-                )
+                    client, image, rebuild=rebuild, emulation=emulation[image.arch.name],
+                    shared=shared,
+                )  # fmt: skip
                 after = images.image_label(image.tag)
                 state = (
                     "reused" if not rebuild and before is not None and before == after else "built"
@@ -84,7 +90,6 @@ def ensure_images(
                 done.append(report.ImageRecord(tag=image.tag, state=state, seconds=seconds))
         return done
 
-    chains = image_chains(arches, distributions)
     results = run_in_parallel(
         chains, build_chain, jobs=jobs, first=lambda chain: host.emulated(chain[0].arch, machine)
     )

@@ -52,6 +52,20 @@ class Image:
             raise ValueError(msg)
         return {"PYO3_CROSS_LIB_DIR": f"/usr/lib/python{minor}"}
 
+    @property
+    def appended_environment(self) -> dict[str, str]:
+        """What this image's builds append to cibuildwheel's environment: every Rust image
+        has zig, and maturin links with it for glibc 2.17's symbols (manylinux2014), so a
+        local Rust wheel's tag no longer follows its suite's glibc."""
+        return {"MATURIN_PEP517_ARGS": MATURIN_ZIG_ARGS} if self.rust else {}
+
+
+#: maturin's arguments for the Rust wheels built here (zig's linker, glibc 2.17 symbols).
+MATURIN_ZIG_ARGS = "--zig --compatibility manylinux2014"
+#: The suite whose x86_64 rustc, with each architecture's libstd-rust-dev, the cross images
+#: copy (rust="cross"); Cargo.toml's rust-version (1.85) is trixie's.
+CROSS_RUST_SUITE = "trixie"
+
 
 # CPythons compiled from Debian's source packages ("minor:tag"): the versions whose sources
 # Debian's archive serves and no suite's binary package covers on bullseye's glibc.
@@ -60,8 +74,8 @@ COMPILED_CPYTHONS = ("3.11:cp311-cp311", "3.13:cp313-cp313")
 # Each (distribution, architecture) has images in order of preference: a wheel is built in the
 # first image that holds its interpreter, so the oldest glibc (the widest tag) wins.
 # bullseye is the oldest suite served (glibc 2.31). Debian's own 3.14 and 3.15 exist only in
-# sid (glibc 2.42), and so does a Rust new enough for PyO3 on aarch64 besides trixie's (1.85).
-# aarch64's Rust is the cross one: compiling under QEMU was most of a cold run.
+# sid (glibc 2.42). aarch64's Rust is the cross one (trixie's x86_64 rustc, see
+# CROSS_RUST_SUITE), so bullseye has it too: compiling under QEMU was most of a cold run.
 _BULLSEYE_X86_64 = Image("bullseye", ARCHES["x86_64"], ("python3.9",), COMPILED_CPYTHONS)
 _SID_X86_64 = Image("sid", ARCHES["x86_64"], ("python3.14", "python3.15"))
 _BULLSEYE_AARCH64 = Image("bullseye", ARCHES["aarch64"], ("python3.9",))
@@ -79,6 +93,7 @@ IMAGES: dict[tuple[str, str], tuple[Image, ...]] = {
         replace(_SID_X86_64, rust="host"),
     ),
     ("addlist-rs", "aarch64"): (
+        replace(_BULLSEYE_AARCH64, rust="cross"),
         replace(_TRIXIE_AARCH64, rust="cross"),
         replace(_SID_AARCH64, rust="cross"),
     ),

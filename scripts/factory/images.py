@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib.metadata
+import importlib.resources
 import os
 import platform
 import re
@@ -22,7 +24,7 @@ from core.config import ARCHES, DEBIAN_MIRROR, WORK_DIR, Arch, pinned_requiremen
 from core.distributions import Distribution, SuiteScope
 from core.progress import PipelineError, run, say, step
 
-from .config import DOCKER_DIR, IMAGES, Image
+from .config import CROSS_RUST_SUITE, DOCKER_DIR, IMAGES, Image
 
 LABEL = "org.addlist.recipe"
 #: The interpreters of an image, as /opt/python lays them out (cp313-cp313), without the cp39
@@ -70,6 +72,7 @@ def local_job_builds(
                 **build.container_environment,
                 **by_tag[build.image].container_environment(build.identifier),
             },
+            appended_environment=by_tag[build.image].appended_environment,
         )
         if build.image in by_tag
         else build
@@ -212,6 +215,7 @@ def build_layer(
     build_args: dict[str, str],
     files: list[tuple[str, bytes]],
     toolchain: tuple[Path, str] | None = None,
+    also_from: list[str] | None = None,
     rebuild: bool,
     emulation: dict[str, str],
 ) -> None:
@@ -219,14 +223,16 @@ def build_layer(
 
     `files` are written into the build context. `toolchain` is a Rust sysroot and its version:
     copied into the context as rust-toolchain/, and identified in the label by the version.
-    `emulation` becomes build arguments: every recipe declares `ARG QEMU_CPU` in each stage, so
-    that its RUN steps (apt, compilers) get QEMU's fast CPU model under emulation.
+    `also_from` are the other images the recipe copies from (FROM ... AS): their labels are part
+    of this one's. `emulation` becomes build arguments: every recipe declares `ARG QEMU_CPU` in
+    each stage that runs programs, so that its RUN steps get QEMU's fast CPU model.
     """
     build_args = {**build_args, **emulation}
     recipe_file = DOCKER_DIR / recipe
     label = recipe_hash(
         recipe_file.read_text(), image_label(parent) or "", repr(sorted(build_args.items())),
         *(content for _, content in files), toolchain[1] if toolchain else "",
+        *(image_label(other) or "" for other in also_from or []),
     )  # fmt: skip
     if not rebuild and image_label(tag) == label:
         say(f"{tag}: up to date")
@@ -264,7 +270,31 @@ def requirement_files() -> list[tuple[str, bytes]]:
     ]
 
 
-def build_image(client: str, image: Image, *, rebuild: bool, emulation: dict[str, str]) -> None:
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Shared:
+    """Images that several (suite, architecture) groups copy from, built once before them."""
+
+    zig: str | None = None
+    cross_rootfs: str | None = None
+
+
+def ensure_shared(client: str, chosen: list[Image], *, rebuild: bool) -> Shared:
+    """zig's image if a chosen image has Rust; the cross compiler's root filesystem if one has
+    the cross Rust. x86_64's programs run natively only on an x86_64 host; elsewhere QEMU runs
+    them too (correct, but then no faster than rust="debian")."""
+    return Shared(
+        zig=build_zig(client, rebuild=rebuild) if any(i.rust for i in chosen) else None,
+        cross_rootfs=build_rootfs(
+            client, CROSS_RUST_SUITE, ARCHES["x86_64"], rebuild=rebuild, emulation={}
+        )
+        if any(i.rust == "cross" for i in chosen)
+        else None,
+    )
+
+
+def build_image(
+    client: str, image: Image, *, rebuild: bool, emulation: dict[str, str], shared: Shared
+) -> None:
     """The base image, then the compiled CPythons, then the Rust toolchain, as needed."""
     rootfs = build_rootfs(client, image.suite, image.arch, rebuild=rebuild, emulation=emulation)
     cas = [(f"extra-ca/extra-ca-{i}.crt", p.read_bytes()) for i, p in enumerate(extra_ca_files())]
@@ -290,29 +320,68 @@ def build_image(client: str, image: Image, *, rebuild: bool, emulation: dict[str
         )  # fmt: skip
     else:
         run(["docker", "tag", image.base_tag, image.python_tag])
+    if not image.rust:
+        return
+    if shared.zig is None:
+        msg = f"{image.tag} needs zig's image: ensure_shared() was not given it"
+        raise PipelineError(msg)
+    zig = shared.zig
     if image.rust == "host":
         build_layer(
             client, image.arch, recipe="rust-from-host.Dockerfile", parent=image.python_tag,
-            tag=image.tag, build_args={}, files=[], toolchain=host_rust_sysroot(),
-            rebuild=rebuild,
-            emulation=emulation,
+            tag=image.tag, build_args={"ZIG": zig}, files=[], toolchain=host_rust_sysroot(),
+            also_from=[zig], rebuild=rebuild, emulation=emulation,
         )  # fmt: skip
     elif image.rust == "debian":
         build_layer(
             client, image.arch, recipe="rust-from-debian.Dockerfile", parent=image.python_tag,
-            tag=image.tag, build_args={}, files=[], rebuild=rebuild,
-            emulation=emulation,
-        )  # fmt: skip
-    elif image.rust == "cross":
-        # x86_64's programs run natively only on an x86_64 host; elsewhere QEMU runs them too
-        # (correct, but then no faster than rust="debian").
-        native = build_rootfs(client, image.suite, ARCHES["x86_64"], rebuild=rebuild, emulation={})
-        build_layer(
-            client, image.arch, recipe="rust-cross-debian.Dockerfile", parent=image.python_tag,
-            tag=image.tag, build_args={"NATIVE_ROOTFS": native, "RUST_TARGET": image.arch.rust},
-            files=[("native-rootfs.label", (image_label(native) or "").encode())],
+            tag=image.tag, build_args={"ZIG": zig}, files=[], also_from=[zig],
             rebuild=rebuild, emulation=emulation,
         )  # fmt: skip
+    else:
+        native = shared.cross_rootfs
+        if native is None:
+            msg = f"{image.tag} needs the cross compiler's root filesystem: not given"
+            raise PipelineError(msg)
+        build_layer(
+            client, image.arch, recipe="rust-cross-debian.Dockerfile", parent=image.python_tag,
+            tag=image.tag,
+            build_args={
+                "NATIVE_ROOTFS": native, "ZIG": zig, "DEBIAN_ARCH": image.arch.debian,
+                "RUST_TARGET": image.arch.rust,
+            },
+            files=[], also_from=[native, zig], rebuild=rebuild, emulation=emulation,
+        )  # fmt: skip
+
+
+def build_zig(client: str, *, rebuild: bool) -> str:
+    """zig from the factory's own `ziglang` package as an image (docker/zig.Dockerfile) that
+    the Rust recipes copy from; one per version."""
+    try:
+        version = importlib.metadata.version("ziglang")
+    except importlib.metadata.PackageNotFoundError:
+        msg = (
+            "ziglang is not installed where the factory runs: run it through scripts/build-wheels "
+            "or scripts/build-images (nox installs pyproject.toml's `factory` group)"
+        )
+        raise PipelineError(msg) from None
+    package = Path(str(importlib.resources.files("ziglang")))
+    tag = f"addlist/zig:{version}"
+    recipe = DOCKER_DIR / "zig.Dockerfile"
+    label = recipe_hash(recipe.read_text(), version)
+    if not rebuild and image_label(tag) == label:
+        say(f"{tag}: up to date")
+        return tag
+    context = WORK_DIR / "context" / "zig"
+    shutil.rmtree(context, ignore_errors=True)
+    shutil.copytree(package, context / "ziglang", ignore=shutil.ignore_patterns("__pycache__"))
+    with step(f"{tag}: building"):
+        docker_build(
+            client, tag=tag, dockerfile=recipe, context=context, arch=ARCHES["x86_64"],
+            label=label, build_args={},
+        )  # fmt: skip
+    shutil.rmtree(context)
+    return tag
 
 
 def host_rust_sysroot() -> tuple[Path, str]:

@@ -6,6 +6,7 @@ CI run; these tests keep its pure parts honest on every run.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import subprocess
@@ -401,6 +402,8 @@ def test_cross_rust_images_tell_pyo3_where_each_interpreter_is() -> None:
         if image.rust == "cross"
     ]
     assert {image.arch.name for image in cross} == {"aarch64"}
+    # bullseye too: the compiler comes from CROSS_RUST_SUITE, so CPython 3.9 gets Rust wheels.
+    assert {image.suite for image in cross} == {"bullseye", "trixie", "sid"}
     for image in cross:
         for python in image.debian_pythons:
             minor = python.removeprefix("python")
@@ -408,15 +411,46 @@ def test_cross_rust_images_tell_pyo3_where_each_interpreter_is() -> None:
             assert image.container_environment(identifier) == {
                 "PYO3_CROSS_LIB_DIR": f"/usr/lib/{python}"
             }
-        with pytest.raises(ValueError, match=r"no Debian python3\.9"):
-            image.container_environment(f"cp39-manylinux_{image.arch.name}")
+        with pytest.raises(ValueError, match=r"no Debian python3\.12"):
+            image.container_environment(f"cp312-manylinux_{image.arch.name}")
     # Images without the cross Rust add nothing.
     assert image_config.IMAGES[("addlist", "aarch64")][0].container_environment("cp39-x") == {}
+
+
+def test_local_rust_wheels_are_linked_by_zig_for_the_oldest_glibc_and_c_ones_are_left_alone() -> (
+    None
+):
+    for (distribution, _), chosen in image_config.IMAGES.items():
+        for image in chosen:
+            expected = (
+                {"MATURIN_PEP517_ARGS": "--zig --compatibility manylinux2014"}
+                if distribution == "addlist-rs"
+                else {}
+            )
+            assert image.appended_environment == expected
+    # The abi3 switch and the image's arguments both reach maturin.
+    base = wheels.Build(
+        distribution=DISTRIBUTIONS["addlist-rs"],
+        platform="linux",
+        arch="aarch64",
+        identifier="cp39-manylinux_aarch64",
+        appended_environment={"MATURIN_PEP517_ARGS": "--zig --compatibility manylinux2014"},
+    )
+    abi3 = dataclasses.replace(base, abi3=True).environment()["MATURIN_PEP517_ARGS"]
+    assert abi3 == "--features abi3 --zig --compatibility manylinux2014"
+    assert base.environment()["MATURIN_PEP517_ARGS"] == "--zig --compatibility manylinux2014"
 
 
 def test_the_cross_recipe_builds_for_the_architecture_it_is_given() -> None:
     recipe = (image_config.DOCKER_DIR / "rust-cross-debian.Dockerfile").read_text()
     assert "FROM --platform=linux/amd64 ${NATIVE_ROOTFS} AS native" in recipe
+    assert '"libstd-rust-dev:${DEBIAN_ARCH}"' in recipe
     assert "CARGO_BUILD_TARGET=${RUST_TARGET}" in recipe
-    # Every stage declares QEMU_CPU, as build_layer expects of every recipe.
-    assert recipe.count("ARG QEMU_CPU") == recipe.count("\nFROM ")
+
+
+@pytest.mark.parametrize("recipe", sorted(image_config.DOCKER_DIR.glob("*.Dockerfile")))
+def test_every_stage_that_runs_programs_gets_qemus_cpu_model(recipe: Path) -> None:
+    stages = recipe.read_text().split("\nFROM ")[1:]
+    for stage in stages:
+        if "\nRUN " in stage:
+            assert "\nARG QEMU_CPU" in stage, stage.splitlines()[0]
