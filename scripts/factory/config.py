@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from core.config import ARCHES, ROOT, Arch
+from core.distributions import DISTRIBUTIONS
 
 DOCKER_DIR = ROOT / "docker"
 
@@ -57,9 +58,11 @@ class Image:
         """What this image's builds append to cibuildwheel's environment: every Rust image
         has zig, and maturin links with it for glibc 2.17's symbols (manylinux2014), so a
         local Rust wheel's tag no longer follows its suite's glibc."""
-        return {"MATURIN_PEP517_ARGS": MATURIN_ZIG_ARGS} if self.rust else {}
+        return {MATURIN_ARGS_VARIABLE: MATURIN_ZIG_ARGS} if self.rust else {}
 
 
+#: The variable that hands maturin its arguments: the one the Rust abi3 switch uses.
+(MATURIN_ARGS_VARIABLE,) = DISTRIBUTIONS["addlist-rs"].abi3_environment
 #: maturin's arguments for the Rust wheels built here (zig's linker, glibc 2.17 symbols).
 MATURIN_ZIG_ARGS = "--zig --compatibility manylinux2014"
 #: The suite whose x86_64 rustc, with each architecture's libstd-rust-dev, the cross images

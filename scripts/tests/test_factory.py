@@ -420,25 +420,24 @@ def test_cross_rust_images_tell_pyo3_where_each_interpreter_is() -> None:
 def test_local_rust_wheels_are_linked_by_zig_for_the_oldest_glibc_and_c_ones_are_left_alone() -> (
     None
 ):
+    variable, zig = image_config.MATURIN_ARGS_VARIABLE, image_config.MATURIN_ZIG_ARGS
+    assert "--zig" in zig.split()
     for (distribution, _), chosen in image_config.IMAGES.items():
         for image in chosen:
-            expected = (
-                {"MATURIN_PEP517_ARGS": "--zig --compatibility manylinux2014"}
-                if distribution == "addlist-rs"
-                else {}
-            )
+            expected = {variable: zig} if distribution == "addlist-rs" else {}
             assert image.appended_environment == expected
     # The abi3 switch and the image's arguments both reach maturin.
+    rust = DISTRIBUTIONS["addlist-rs"]
     base = wheels.Build(
-        distribution=DISTRIBUTIONS["addlist-rs"],
+        distribution=rust,
         platform="linux",
         arch="aarch64",
         identifier="cp39-manylinux_aarch64",
-        appended_environment={"MATURIN_PEP517_ARGS": "--zig --compatibility manylinux2014"},
+        appended_environment={variable: zig},
     )
-    abi3 = dataclasses.replace(base, abi3=True).environment()["MATURIN_PEP517_ARGS"]
-    assert abi3 == "--features abi3 --zig --compatibility manylinux2014"
-    assert base.environment()["MATURIN_PEP517_ARGS"] == "--zig --compatibility manylinux2014"
+    abi3 = dataclasses.replace(base, abi3=True).environment()[variable]
+    assert abi3 == f"{rust.abi3_environment[variable]} {zig}"
+    assert base.environment()[variable] == zig
 
 
 def test_the_cross_recipe_builds_for_the_architecture_it_is_given() -> None:

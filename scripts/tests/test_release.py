@@ -428,7 +428,7 @@ def test_twine_accepts_skip_existing_for_the_repositories_the_workflow_names(ind
 def test_in_local_images_each_wheel_is_built_in_the_image_that_holds_its_python(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    trixie, sid = (image.tag for image in config.IMAGES[("addlist-rs", "aarch64")])
+    _, trixie, sid = (image.tag for image in config.IMAGES[("addlist-rs", "aarch64")])
     plan = {
         "cp313-manylinux_aarch64": trixie,
         "cp314-manylinux_aarch64": sid,
@@ -459,6 +459,9 @@ def test_in_local_images_each_wheel_is_built_in_the_image_that_holds_its_python(
     engines = [b.environment()["CIBW_CONTAINER_ENGINE"] for b in builds]
     assert all("--env=QEMU_CPU=m" in engine for engine in engines)
     assert all("--volume=addlist-cache-aarch64:/root/.cache" in engine for engine in engines)
+    # The cross Rust's per-interpreter setting reaches the container.
+    assert "--env=PYO3_CROSS_LIB_DIR=/usr/lib/python3.13" in engines[0].split()
+    assert "--env=PYO3_CROSS_LIB_DIR=/usr/lib/python3.14" in engines[1].split()
     assert "cp313-musllinux_aarch64" in missing
     assert "cp314-manylinux_aarch64" not in missing
     # The abi3 wheel: built and tested in the image of the oldest interpreter that has one.
@@ -466,7 +469,9 @@ def test_in_local_images_each_wheel_is_built_in_the_image_that_holds_its_python(
     env = abi3.environment()
     assert env["CIBW_MANYLINUX_AARCH64_IMAGE"] == trixie
     assert env["CIBW_BUILD"] == "cp313-manylinux_aarch64"
-    assert DISTRIBUTIONS["addlist-rs"].abi3_environment.items() <= env.items()
+    # The abi3 switch first, then the local images' own maturin arguments (zig).
+    for name, value in DISTRIBUTIONS["addlist-rs"].abi3_environment.items():
+        assert env[name] == f"{value} {config.MATURIN_ZIG_ARGS}"
     assert missing == []
 
 
