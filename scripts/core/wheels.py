@@ -244,6 +244,12 @@ def job_builds(
     return builds, missing
 
 
+def python_version(identifier: str) -> str:
+    """The CPython version of a build identifier: cp313-manylinux_x86_64 and cp313t-... -> 3.13."""
+    digits = identifier.split("-", 1)[0].removeprefix("cp").removesuffix("t")
+    return f"{digits[0]}.{digits[1:]}"
+
+
 def describe(identifiers: list[str]) -> str:
     """`cp39-manylinux_x86_64 cp310-manylinux_x86_64` -> `manylinux_x86_64: cp39, cp310`."""
     by_platform: dict[str, list[str]] = {}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from core import wheels
 from core.config import ARCHES, ROOT, Arch
 from core.distributions import DISTRIBUTIONS
 
@@ -46,8 +47,7 @@ class Image:
         interpreters are in such images, so the folder is Debian's."""
         if self.rust != "cross":
             return {}
-        digits = identifier.split("-", 1)[0].removeprefix("cp")  # cp313 -> 313
-        minor = f"{digits[0]}.{digits[1:]}"
+        minor = wheels.python_version(identifier)
         if f"python{minor}" not in self.debian_pythons:
             msg = f"{self.tag} has no Debian python{minor} for {identifier}"
             raise ValueError(msg)

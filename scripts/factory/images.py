@@ -64,18 +64,17 @@ def local_job_builds(
         container_environment=host.emulation_environment(arch, platform.machine()),
         volumes=wheels.cache_volumes(arch.name),
     )  # fmt: skip
+    # Every build's image is one of `chosen`: local_plan takes its tags from there.
     by_tag = {image.tag: image for image in chosen}
     builds = [
         dataclasses.replace(
             build,
             container_environment={
                 **build.container_environment,
-                **by_tag[build.image].container_environment(build.identifier),
+                **by_tag[str(build.image)].container_environment(build.identifier),
             },
-            appended_environment=by_tag[build.image].appended_environment,
+            appended_environment=by_tag[str(build.image)].appended_environment,
         )
-        if build.image in by_tag
-        else build
         for build in planned
     ]
     return builds, missing

@@ -37,6 +37,7 @@ if sys.version_info >= (3, 11):
 else:
     import tomli as tomllib
 
+from core import wheels
 from core.config import ROOT, pinned_requirements
 from core.distributions import DISTRIBUTIONS
 from core.progress import say
@@ -330,8 +331,7 @@ def wheel_target(
     runner the release workflow builds that architecture on (macOS, Windows)."""
     python_tag, platform_part = identifier.split("-", 1)
     free_threaded = python_tag.endswith("t")
-    digits = python_tag[2:].removesuffix("t")
-    python = f"{digits[0]}.{digits[1:]}"
+    python = wheels.python_version(identifier)
     kind, _, arch = platform_part.partition("_")
     if kind in {"manylinux", "musllinux"}:
         image = linux_images.get(f"{kind}-{arch}-image", "")

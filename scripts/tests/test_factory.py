@@ -453,3 +453,15 @@ def test_every_stage_that_runs_programs_gets_qemus_cpu_model(recipe: Path) -> No
     for stage in stages:
         if "\nRUN " in stage:
             assert "\nARG QEMU_CPU" in stage, stage.splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    ("identifier", "version"),
+    [
+        ("cp39-manylinux_x86_64", "3.9"),
+        ("cp313-manylinux_aarch64", "3.13"),
+        ("cp314t-musllinux_x86_64", "3.14"),
+    ],
+)
+def test_the_python_version_of_a_build_identifier(identifier: str, version: str) -> None:
+    assert wheels.python_version(identifier) == version
