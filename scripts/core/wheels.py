@@ -226,9 +226,9 @@ def job_builds(
     if selection in {"all", "abi3"}:
         by_platform: dict[str, list[str]] = {}
         for identifier in held:
-            python, platform_part = identifier.split("-", 1)
-            if not python.endswith("t"):
-                by_platform.setdefault(platform_part, []).append(identifier)
+            parsed = Identifier.parse(identifier)
+            if not parsed.free_threaded:
+                by_platform.setdefault(parsed.platform, []).append(identifier)
         for platform_part, identifiers in by_platform.items():
             oldest = identifiers[0]
             if images is None:
@@ -244,18 +244,47 @@ def job_builds(
     return builds, missing
 
 
-def python_version(identifier: str) -> str:
-    """The CPython version of a build identifier: cp313-manylinux_x86_64 and cp313t-... -> 3.13."""
-    digits = identifier.split("-", 1)[0].removeprefix("cp").removesuffix("t")
-    return f"{digits[0]}.{digits[1:]}"
+@dataclass(frozen=True)
+class Identifier:
+    """A cibuildwheel build identifier by its parts: cp313t-manylinux_x86_64 is the
+    interpreter cp313t on the platform manylinux_x86_64 (kind manylinux, architecture x86_64;
+    cp39-win_amd64: win, amd64)."""
+
+    python: str
+    platform: str
+
+    @classmethod
+    def parse(cls, identifier: str) -> Identifier:
+        python, _, platform = identifier.partition("-")
+        if not re.fullmatch(r"cp3\d+t?", python) or "_" not in platform:
+            msg = f"{identifier!r} is not a CPython build identifier such as cp313-manylinux_x86_64"
+            raise ValueError(msg)
+        return cls(python, platform)
+
+    @property
+    def free_threaded(self) -> bool:
+        return self.python.endswith("t")
+
+    @property
+    def version(self) -> str:
+        """cp313 and cp313t -> 3.13."""
+        digits = self.python.removeprefix("cp").removesuffix("t")
+        return f"{digits[0]}.{digits[1:]}"
+
+    @property
+    def kind(self) -> str:
+        return self.platform.partition("_")[0]
+
+    @property
+    def arch(self) -> str:
+        return self.platform.partition("_")[2]
 
 
 def describe(identifiers: list[str]) -> str:
     """`cp39-manylinux_x86_64 cp310-manylinux_x86_64` -> `manylinux_x86_64: cp39, cp310`."""
     by_platform: dict[str, list[str]] = {}
-    for identifier in identifiers:
-        python, platform_part = identifier.split("-", 1)
-        by_platform.setdefault(platform_part, []).append(python)
+    for parsed in map(Identifier.parse, identifiers):
+        by_platform.setdefault(parsed.platform, []).append(parsed.python)
     return "; ".join(f"{part}: {', '.join(pythons)}" for part, pythons in by_platform.items())
 
 

@@ -31,8 +31,7 @@ def release_only_arches(distributions: Sequence[Distribution]) -> list[str]:
     found: dict[str, None] = {}
     for distribution in distributions:
         for identifier in wheels.build_identifiers(ROOT / distribution.folder, "linux"):
-            platform_part = identifier.split("-", 1)[1]  # manylinux_x86_64
-            found.setdefault(platform_part.split("_", 1)[1], None)
+            found.setdefault(wheels.Identifier.parse(identifier).arch, None)
     return [arch for arch in found if arch not in ARCHES]
 
 

@@ -47,7 +47,7 @@ class Image:
         interpreters are in such images, so the folder is Debian's."""
         if self.rust != "cross":
             return {}
-        minor = wheels.python_version(identifier)
+        minor = wheels.Identifier.parse(identifier).version
         if f"python{minor}" not in self.debian_pythons:
             msg = f"{self.tag} has no Debian python{minor} for {identifier}"
             raise ValueError(msg)

@@ -16,8 +16,13 @@ import platform
 import re
 import shutil
 import subprocess
+import sys
 import tarfile
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
+
+from packaging.requirements import Requirement
 
 from core import host, wheels
 from core.config import ARCHES, DEBIAN_MIRROR, WORK_DIR, Arch, pinned_requirements
@@ -273,15 +278,17 @@ def requirement_files() -> list[tuple[str, bytes]]:
 class Shared:
     """Images that several (suite, architecture) groups copy from, built once before them."""
 
+    uv: str
     zig: str | None = None
     cross_rootfs: str | None = None
 
 
 def ensure_shared(client: str, chosen: list[Image], *, rebuild: bool) -> Shared:
-    """zig's image if a chosen image has Rust; the cross compiler's root filesystem if one has
-    the cross Rust. x86_64's programs run natively only on an x86_64 host; elsewhere QEMU runs
-    them too (correct, but then no faster than rust="debian")."""
+    """uv's image; zig's if a chosen image has Rust; the cross compiler's root filesystem if
+    one has the cross Rust. x86_64's programs run natively only on an x86_64 host; elsewhere
+    QEMU runs them too (correct, but then no faster than the image's own)."""
     return Shared(
+        uv=build_uv(client, rebuild=rebuild),
         zig=build_zig(client, rebuild=rebuild) if any(i.rust for i in chosen) else None,
         cross_rootfs=build_rootfs(
             client, CROSS_RUST_SUITE, ARCHES["x86_64"], rebuild=rebuild, emulation={}
@@ -299,9 +306,11 @@ def build_image(
     cas = [(f"extra-ca/extra-ca-{i}.crt", p.read_bytes()) for i, p in enumerate(extra_ca_files())]
     build_layer(
         client, image.arch, recipe="manylinux.Dockerfile", parent=rootfs, tag=image.base_tag,
-        build_args={"ROOTFS": rootfs, "DEBIAN_PYTHONS": " ".join(image.debian_pythons)},
-        files=[*requirement_files(), ("extra-ca/.keep", b""), *cas], rebuild=rebuild,
-        emulation=emulation,
+        build_args={
+            "ROOTFS": rootfs, "UV": shared.uv, "DEBIAN_PYTHONS": " ".join(image.debian_pythons),
+        },
+        files=[*requirement_files(), ("extra-ca/.keep", b""), *cas], also_from=[shared.uv],
+        rebuild=rebuild, emulation=emulation,
     )  # fmt: skip
     if image.cpythons:
         script = (DOCKER_DIR / "build-cpython.sh").read_bytes()
@@ -353,9 +362,37 @@ def build_image(
         )  # fmt: skip
 
 
+#: The build machine, whose programs run natively in every container: the recipes copy zig,
+#: uv and (rust="cross") rustc for it with FROM --platform=linux/amd64.
+BUILD_MACHINE = ARCHES["x86_64"]
+
+
+def build_native_tool(
+    client: str, name: str, version: str, fill: Callable[[Path], None], *, rebuild: bool
+) -> str:
+    """`addlist/<name>:<version>` (docker/native-tool.Dockerfile): a static program for the
+    build machine, which `fill` puts into the folder it is given, for other recipes to copy."""
+    tag = f"addlist/{name}:{version}"
+    recipe = DOCKER_DIR / "native-tool.Dockerfile"
+    label = recipe_hash(recipe.read_text(), name, version, BUILD_MACHINE.name)
+    if not rebuild and image_label(tag) == label:
+        say(f"{tag}: up to date")
+        return tag
+    context = WORK_DIR / "context" / name
+    shutil.rmtree(context, ignore_errors=True)
+    context.mkdir(parents=True)
+    fill(context / "tool")
+    with step(f"{tag}: building"):
+        docker_build(
+            client, tag=tag, dockerfile=recipe, context=context, arch=BUILD_MACHINE,
+            label=label, build_args={},
+        )  # fmt: skip
+    shutil.rmtree(context)
+    return tag
+
+
 def build_zig(client: str, *, rebuild: bool) -> str:
-    """zig from the factory's own `ziglang` package as an image (docker/zig.Dockerfile) that
-    the Rust recipes copy from; one per version."""
+    """zig from the factory's own `ziglang` package, the linker of the local Rust wheels."""
     try:
         version = importlib.metadata.version("ziglang")
     except importlib.metadata.PackageNotFoundError:
@@ -365,22 +402,47 @@ def build_zig(client: str, *, rebuild: bool) -> str:
         )
         raise PipelineError(msg) from None
     package = Path(str(importlib.resources.files("ziglang")))
-    tag = f"addlist/zig:{version}"
-    recipe = DOCKER_DIR / "zig.Dockerfile"
-    label = recipe_hash(recipe.read_text(), version)
-    if not rebuild and image_label(tag) == label:
-        say(f"{tag}: up to date")
-        return tag
-    context = WORK_DIR / "context" / "zig"
-    shutil.rmtree(context, ignore_errors=True)
-    shutil.copytree(package, context / "ziglang", ignore=shutil.ignore_patterns("__pycache__"))
-    with step(f"{tag}: building"):
-        docker_build(
-            client, tag=tag, dockerfile=recipe, context=context, arch=ARCHES["x86_64"],
-            label=label, build_args={},
+
+    def fill(tool: Path) -> None:
+        shutil.copytree(package, tool, ignore=shutil.ignore_patterns("__pycache__"))
+
+    return build_native_tool(client, "zig", version, fill, rebuild=rebuild)
+
+
+def uv_release() -> tuple[str, str]:
+    """The `uv` group's one pin ("uv==0.13.9") and its version."""
+    pins = pinned_requirements("uv")
+    specifiers = [list(Requirement(pin).specifier) for pin in pins]
+    if len(pins) != 1 or len(specifiers[0]) != 1 or specifiers[0][0].operator != "==":
+        msg = f"pyproject.toml's `uv` group must pin exactly one uv release (uv==X.Y.Z): {pins}"
+        raise PipelineError(msg)
+    return pins[0], specifiers[0][0].version
+
+
+def build_uv(client: str, *, rebuild: bool) -> str:
+    """The `uv` group's uv for the build machine, from its musllinux wheel (a static program).
+    Every local image runs this one instead of its own architecture's, so that under QEMU the
+    build[uv] frontend's environments are made natively; uv still asks each interpreter for its
+    platform, so the wheels it installs are the image's."""
+    pin, version = uv_release()
+
+    def fill(tool: Path) -> None:
+        download = tool.parent / "download"
+        run(
+            [
+                sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+                "--only-binary=:all:", "--platform", f"musllinux_1_1_{BUILD_MACHINE.name}",
+                "--dest", str(download), pin,
+            ]
         )  # fmt: skip
-    shutil.rmtree(context)
-    return tag
+        (wheel,) = download.glob("uv-*.whl")
+        tool.mkdir()
+        with zipfile.ZipFile(wheel) as archive:
+            (tool / "uv").write_bytes(archive.read(f"uv-{version}.data/scripts/uv"))
+        (tool / "uv").chmod(0o755)
+        shutil.rmtree(download)
+
+    return build_native_tool(client, "uv", version, fill, rebuild=rebuild)
 
 
 def host_rust_sysroot() -> tuple[Path, str]:

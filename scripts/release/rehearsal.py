@@ -38,7 +38,7 @@ if sys.version_info >= (3, 11):
 else:
     import tomli as tomllib
 
-from core import host
+from core import host, wheels
 from core.config import ARCHES, ROOT, WORK_DIR, Arch, pinned_requirements
 from core.distributions import DISTRIBUTIONS, SCOPE_VARIABLE, SuiteScope
 from core.progress import PipelineError, run_in_parallel, say, step
@@ -459,7 +459,7 @@ def unbuildable(matrix: dict[str, Any], arches: list[str], buildable: set[wheels
     ]
     if any(wheelset.Slot(distribution, identifier) in buildable for identifier in picked):
         return ""
-    pythons = sorted({identifier.split("-")[0] for identifier in picked})
+    pythons = sorted({wheels.Identifier.parse(identifier).python for identifier in picked})
     return f"no local image holds {', '.join(pythons)} on {arch}"
 
 

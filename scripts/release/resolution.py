@@ -329,10 +329,8 @@ def wheel_target(
 ) -> Target:
     """Where cibuildwheel installs for a build identifier: the build container (Linux), or the
     runner the release workflow builds that architecture on (macOS, Windows)."""
-    python_tag, platform_part = identifier.split("-", 1)
-    free_threaded = python_tag.endswith("t")
-    python = wheels.python_version(identifier)
-    kind, _, arch = platform_part.partition("_")
+    parsed = wheels.Identifier.parse(identifier)
+    python, kind, arch = parsed.version, parsed.kind, parsed.arch
     if kind in {"manylinux", "musllinux"}:
         image = linux_images.get(f"{kind}-{arch}-image", "")
         if not re.fullmatch(r"(manylinux|musllinux)_\d+_\d+", image):
@@ -343,13 +341,13 @@ def wheel_target(
         system, machine, platform_tag = RUNNERS[mac_runners[arch]]
     elif kind == "win":
         system, machine = "Windows", {"amd64": "AMD64", "arm64": "ARM64"}[arch]
-        platform_tag = platform_part
+        platform_tag = parsed.platform
     else:
         msg = f"no target known for {identifier}"
         raise ValueError(msg)
     return Target(
         python=python,
-        abi=python_tag if not free_threaded else f"{python_tag[:-1]}t",
+        abi=parsed.python,
         system=system,
         machine=machine,
         platform_tag=platform_tag,

@@ -93,10 +93,11 @@ def tested_identifiers(distribution: str, platform: str) -> list[str]:
     the later GIL-enabled CPythons that each abi3 wheel is tested on (its run replaces the
     configured skip with wheels.ABI3_SKIP)."""
     built = build_identifiers(distribution, platform)
-    abi3_platforms = {i.split("-", 1)[1] for i in built if i.startswith(f"{ABI3_FLOOR}-")}
+    parsed = [wheels.Identifier.parse(i) for i in built]
+    abi3_platforms = {p.platform for p in parsed if p.python == ABI3_FLOOR}
     package = ROOT / DISTRIBUTIONS[distribution].folder
     widened = wheels.build_identifiers(package, platform, env={"CIBW_SKIP": wheels.ABI3_SKIP})
-    abi3_tested = [i for i in widened if i.split("-", 1)[1] in abi3_platforms]
+    abi3_tested = [i for i in widened if wheels.Identifier.parse(i).platform in abi3_platforms]
     return list(dict.fromkeys([*built, *abi3_tested]))
 
 
@@ -107,9 +108,9 @@ def expected_slots(platforms: Iterable[str] = PLATFORMS) -> set[Slot]:
         for platform in platforms:
             for identifier in build_identifiers(distribution, platform):
                 slots.add(Slot(distribution, identifier))
-                python, platform_part = identifier.split("-", 1)
-                if python == ABI3_FLOOR:
-                    slots.add(Slot(distribution, f"abi3-{platform_part}"))
+                parsed = wheels.Identifier.parse(identifier)
+                if parsed.python == ABI3_FLOOR:
+                    slots.add(Slot(distribution, f"abi3-{parsed.platform}"))
     slots.add(Slot(PURE_DISTRIBUTION, PURE))
     return slots
 

@@ -134,10 +134,22 @@ def test_image_pins_come_from_pyproject() -> None:
     interpreter = config.pinned_requirements("image-interpreter")
     assert all("==" in req for req in interpreter)
     files = dict(images.requirement_files())
-    # uv is in the tools environment: cibuildwheel's build[uv] frontend needs it on PATH.
-    tools = files["requirements/tools.txt"].decode().splitlines()
-    assert any(line.startswith("uv==") for line in tools)
     assert set(files) == {"requirements/interpreter.txt", "requirements/tools.txt"}
+    # uv is not installed into the images' tools environment (that would be the image's own
+    # architecture's, emulated under QEMU): the images copy the build machine's.
+    tools = files["requirements/tools.txt"].decode().splitlines()
+    assert not any(line.startswith("uv") for line in tools)
+    pin, version = images.uv_release()
+    assert config.pinned_requirements("uv") == [pin]
+    assert pin == f"uv=={version}"
+
+
+def test_every_image_copies_the_build_machines_uv_onto_path() -> None:
+    # cibuildwheel's build[uv] frontend stops when `which uv` finds nothing in the container.
+    recipe = (image_config.DOCKER_DIR / "manylinux.Dockerfile").read_text()
+    assert "FROM --platform=linux/amd64 ${UV} AS uv" in recipe
+    assert images.BUILD_MACHINE.platform == "linux/amd64"
+    assert "COPY --from=uv /uv /usr/local/bin/uv" in recipe
 
 
 def test_markdown_report_lists_failures() -> None:
@@ -464,4 +476,16 @@ def test_every_stage_that_runs_programs_gets_qemus_cpu_model(recipe: Path) -> No
     ],
 )
 def test_the_python_version_of_a_build_identifier(identifier: str, version: str) -> None:
-    assert wheels.python_version(identifier) == version
+    assert wheels.Identifier.parse(identifier).version == version
+
+
+def test_build_identifiers_are_parsed_into_their_parts_or_refused() -> None:
+    parsed = wheels.Identifier.parse("cp314t-musllinux_aarch64")
+    assert (parsed.python, parsed.platform, parsed.kind, parsed.arch) == (
+        "cp314t", "musllinux_aarch64", "musllinux", "aarch64",
+    )  # fmt: skip
+    assert parsed.free_threaded
+    assert wheels.Identifier.parse("cp39-win_amd64").arch == "amd64"
+    for wrong in ("manylinux_x86_64", "pp310-manylinux_x86_64", "cp313-manylinux", "cp313"):
+        with pytest.raises(ValueError, match="build identifier"):
+            wheels.Identifier.parse(wrong)
