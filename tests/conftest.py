@@ -97,18 +97,25 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 def pytest_report_header(config: pytest.Config) -> str:
     scope = config.stash[TEST_SCOPE]
-    slow = "run" if scope.runs_slow_tests else "deselected"
-    return (
-        f"test scope: {scope.value} ({scope.examples} Hypothesis examples a property, "
-        f"slow tests {slow})"
-    )
+    return f"test scope: {scope.value} ({scope.description})"
+
+
+def runs_python_source(item: pytest.Item) -> bool:
+    """Whether a test is parametrized with an implementation that is Python source."""
+    params = getattr(item, "callspec", None)
+    values = params.params.values() if params is not None else ()
+    return any(isinstance(v, Implementation) and v.spec.python_source for v in values)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Deselects the slow tests when the scope says so (pytest's summary counts them)."""
-    if config.stash[TEST_SCOPE].runs_slow_tests:
-        return
-    slow = [item for item in items if item.get_closest_marker("slow")]
-    if slow:
-        config.hook.pytest_deselected(items=slow)
-        items[:] = [item for item in items if not item.get_closest_marker("slow")]
+    """Deselects what the scope leaves out (pytest's summary counts them as deselected)."""
+    scope = config.stash[TEST_SCOPE]
+    left_out = [
+        item
+        for item in items
+        if (not scope.runs_slow_tests and item.get_closest_marker("slow"))
+        or (not scope.runs_python_source and runs_python_source(item))
+    ]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if item not in left_out]

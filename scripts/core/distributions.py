@@ -75,6 +75,8 @@ class Implementation:
     has_fallback: bool = False
     #: False for the package as its pure-Python wheel installs it: no extension module.
     compiled: bool = True
+    #: Whether its add() is Python source (the reference), the same on every architecture.
+    python_source: bool = False
 
 
 _COMMON_FILES = frozenset({"__init__.py", "__main__.py", "_core.pyi", "py.typed"})
@@ -118,12 +120,12 @@ IMPLEMENTATIONS: dict[str, Implementation] = {
         Implementation("rust", "addlist_rs._core", "addlist-rs", "pip install ./rust  (needs cargo)"),
         Implementation(
             "reference", "addlist._reference", None,
-            "pip install .  (it ships in the addlist package)",
+            "pip install .  (it ships in the addlist package)", python_source=True,
         ),
         # The addlist package as its pure-Python wheel installs it: no compiled module at all.
         Implementation(
             "pure", "addlist", "addlist", "pip install addlist-<version>-py3-none-any.whl",
-            compiled=False,
+            compiled=False, python_source=True,
         ),
     )
 }  # fmt: skip
@@ -136,7 +138,8 @@ class SuiteScope(str, Enum):
     #: everything: every test, 300 Hypothesis examples a property
     FULL = "full"
     #: for wheels tested under QEMU, where the full suite takes ten times as long: the `slow`
-    #: tests deselected, 30 examples a property
+    #: tests deselected, the pure-Python reference not run (the same source on every
+    #: architecture, run in full on the native ones), 30 examples a property
     EMULATED = "emulated"
 
     @property
@@ -146,6 +149,22 @@ class SuiteScope(str, Enum):
     @property
     def runs_slow_tests(self) -> bool:
         return self is SuiteScope.FULL
+
+    @property
+    def runs_python_source(self) -> bool:
+        """Whether the tests of implementations that are Python source (python_source) run."""
+        return self is SuiteScope.FULL
+
+    @property
+    def description(self) -> str:
+        """What the scope runs, for reports and the suite's header."""
+        if self is SuiteScope.FULL:
+            return f"every test, {self.examples} Hypothesis examples a property"
+        full = SuiteScope.FULL.examples
+        return (
+            "the `slow` tests and the pure-Python reference's deselected, "
+            f"{self.examples} Hypothesis examples a property instead of {full}"
+        )
 
 
 SCOPE_VARIABLE = "ADDLIST_TEST_SCOPE"

@@ -411,10 +411,7 @@ def markdown(uploads: list[UploadCheck], outcomes: list[Outcome], seconds: float
     lines += [
         "",
         f"Total time: {seconds / 60:.1f} min.",
-        (
-            "Test scope `emulated` (under QEMU): the `slow` tests deselected, 30 Hypothesis "
-            "examples a property instead of 300."
-        ),
+        f"Test scope `emulated` (under QEMU): {SuiteScope.EMULATED.description}.",
         "",
     ]
     return "\n".join(lines)
