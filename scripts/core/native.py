@@ -49,14 +49,18 @@ def build_pure(source: Path, outdir: Path = WHEELHOUSE) -> WheelRecord:
     compiler needed), for platforms with no binary wheel; tested like the others."""
     distribution = replace(DISTRIBUTIONS["addlist"], implementations=("pure", "reference"))
     started = time.monotonic()
-    before = set(outdir.glob("*.whl"))
+    # A folder of its own: other builds may be moving their wheels into `outdir` meanwhile.
+    raw = WORK_DIR / "raw" / "pure"
+    shutil.rmtree(raw, ignore_errors=True)
     run(
         [
             sys.executable, "-m", "build", "--wheel", "-C", "wheel.cmake=false",
-            "--outdir", str(outdir), str(source),
+            "--outdir", str(raw), str(source),
         ]
     )  # fmt: skip
-    (wheel,) = set(outdir.glob("*.whl")) - before
+    (built,) = raw.glob("*.whl")
+    outdir.mkdir(parents=True, exist_ok=True)
+    wheel = Path(shutil.move(built, outdir / built.name))
     return tested_record(distribution, wheel, started, "any", "py3-none-any", abi3=False)
 
 
