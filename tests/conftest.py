@@ -110,11 +110,14 @@ def runs_python_source(item: pytest.Item) -> bool:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Deselects what the scope leaves out (pytest's summary counts them as deselected)."""
     scope = config.stash[TEST_SCOPE]
+    compiled = any(not i.spec.python_source for i in config.stash[LOADED])
     left_out = [
         item
         for item in items
-        if (not scope.runs_slow_tests and item.get_closest_marker("slow"))
-        or (not scope.runs_python_source and runs_python_source(item))
+        if scope.leaves_out(
+            slow=item.get_closest_marker("slow") is not None,
+            python_source_beside_compiled=compiled and runs_python_source(item),
+        )
     ]
     if left_out:
         config.hook.pytest_deselected(items=left_out)

@@ -238,5 +238,5 @@ def test_every_failed_allocation_gives_memory_error_or_the_right_result(
 ) -> None:
     if importlib.util.find_spec("_testcapi") is None:
         pytest.skip("this interpreter has no _testcapi (set_nomemory): built without tests")
-    pure_python = impl.name in {"reference", "pure"}
+    pure_python = impl.spec.python_source
     assert run_isolated(impl, f"PURE_PYTHON = {pure_python}\n{ALLOCATION_FAILURES}") == "ok"

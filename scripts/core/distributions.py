@@ -135,25 +135,20 @@ class SuiteScope(str, Enum):
     """How much of the shared suite a run covers, as the pipeline asks it through the variable
     ADDLIST_TEST_SCOPE (SCOPE_VARIABLE) and tests/conftest.py reads it."""
 
-    #: everything: every test, 300 Hypothesis examples a property
     FULL = "full"
-    #: for wheels tested under QEMU, where the full suite takes ten times as long: the `slow`
-    #: tests deselected, the pure-Python reference not run (the same source on every
-    #: architecture, run in full on the native ones), 30 examples a property
+    #: for wheels tested under QEMU, where the full suite takes ten times as long; the
+    #: reference beside a compiled module is the same source on every architecture, and the
+    #: native runs test it in full
     EMULATED = "emulated"
 
     @property
     def examples(self) -> int:
         return 300 if self is SuiteScope.FULL else 30
 
-    @property
-    def runs_slow_tests(self) -> bool:
-        return self is SuiteScope.FULL
-
-    @property
-    def runs_python_source(self) -> bool:
-        """Whether the tests of implementations that are Python source (python_source) run."""
-        return self is SuiteScope.FULL
+    def leaves_out(self, *, slow: bool, python_source_beside_compiled: bool) -> bool:
+        """Whether a test is deselected: a `slow` one, or (emulated) one of a Python-source
+        implementation when a compiled one is tested in the same run."""
+        return self is SuiteScope.EMULATED and (slow or python_source_beside_compiled)
 
     @property
     def description(self) -> str:
@@ -162,8 +157,8 @@ class SuiteScope(str, Enum):
             return f"every test, {self.examples} Hypothesis examples a property"
         full = SuiteScope.FULL.examples
         return (
-            "the `slow` tests and the pure-Python reference's deselected, "
-            f"{self.examples} Hypothesis examples a property instead of {full}"
+            "the `slow` tests deselected, and the pure-Python reference's beside a compiled "
+            f"module; {self.examples} Hypothesis examples a property instead of {full}"
         )
 
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from .config import CARGO_TARGET_DIR, ROOT, WHEELHOUSE, WORK_DIR, pinned_requirements
 from .distributions import DISTRIBUTIONS, SCOPE_VARIABLE, Distribution, SuiteScope
-from .progress import run, say
-from .wheels import WheelRecord, pytest_summary
+from .progress import current_log, run, say, show
+from .wheels import WheelRecord, display, pytest_summary
 
 
 def build_one(distribution: Distribution, *, abi3: bool) -> WheelRecord:
@@ -87,7 +87,7 @@ def tested_record(
         tests=tests,
         test_scope=SuiteScope.FULL,
         ok=ok,
-        log="(shown above)",
+        log=display(log) if (log := current_log()) else "(shown above)",
     )
 
 
@@ -109,5 +109,5 @@ def test_in_fresh_venv(distribution: Distribution, wheel: Path) -> tuple[str, bo
         text=True,
         check=False,
     )  # fmt: skip
-    print(done.stdout[-3000:], done.stderr[-3000:], flush=True)
+    show(f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     return pytest_summary(done.stdout) or "no test summary", done.returncode == 0

@@ -59,6 +59,21 @@ def logged_to(path: Path) -> Iterator[None]:
         _LOG.reset(token)
 
 
+def current_log() -> Path | None:
+    """The log of the enclosing `logged_to` block, if any."""
+    return _LOG.get()
+
+
+def show(text: str) -> None:
+    """Prints `text`, or inside `logged_to` appends it to that log."""
+    log = _LOG.get()
+    if log is None:
+        print(text, flush=True)
+        return
+    with log.open("a") as file:
+        file.write(text + "\n")
+
+
 def run(
     command: Sequence[str],
     *,

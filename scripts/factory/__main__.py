@@ -7,6 +7,7 @@ import platform
 import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from core import checks, host, native, report, wheels
 from core.config import ARCHES, ROOT, WHEELHOUSE, WORK_DIR, Arch
@@ -150,7 +151,7 @@ def run_wheels(options: Options) -> bool:
             for build in builds
         ]
         if any(d.name == "addlist" for d in distributions):
-            tasks.append((functools.partial(native.build_pure, source), False))
+            tasks.append((functools.partial(build_pure_logged, source), False))
         with step(f"{len(tasks)} wheels, {options.jobs} at a time"):
             records += run_in_parallel(
                 tasks, lambda task: task[0](), jobs=options.jobs, first=lambda task: task[1]
@@ -197,6 +198,13 @@ def run_wheels(options: Options) -> bool:
     say(f"report: {md_path.relative_to(ROOT)} and {json_path.relative_to(ROOT)}")
     say("all wheels built and tested, all checks passed" if ok else "FAILURES: see the report")
     return ok
+
+
+def build_pure_logged(source: Path) -> wheels.WheelRecord:
+    """The pure wheel (core.native.build_pure) with its output in a log of its own, as the
+    container runs beside it have theirs."""
+    with logged_to(WORK_DIR / "logs" / "addlist-pure.log"):
+        return native.build_pure(source)
 
 
 def planned_builds(

@@ -285,8 +285,15 @@ class Shared:
 
 def ensure_shared(client: str, chosen: list[Image], *, rebuild: bool) -> Shared:
     """uv's image; zig's if a chosen image has Rust; the cross compiler's root filesystem if
-    one has the cross Rust. x86_64's programs run natively only on an x86_64 host; elsewhere
-    QEMU runs them too (correct, but then no faster than the image's own)."""
+    one has the cross Rust."""
+    machine = platform.machine()
+    if machine != BUILD_MACHINE.name:
+        msg = (
+            f"the local images are made on an {BUILD_MACHINE.name} machine (their recipes copy "
+            f"its uv, zig and rustc, to run natively in every container); this one is {machine}: "
+            "use an x86_64 machine, or cibuildwheel's images (--images official)"
+        )
+        raise PipelineError(msg)
     return Shared(
         uv=build_uv(client, rebuild=rebuild),
         zig=build_zig(client, rebuild=rebuild) if any(i.rust for i in chosen) else None,
@@ -363,7 +370,8 @@ def build_image(
 
 
 #: The build machine, whose programs run natively in every container: the recipes copy zig,
-#: uv and (rust="cross") rustc for it with FROM --platform=linux/amd64.
+#: uv and (rust="cross") rustc for it with FROM --platform=linux/amd64, so the local images
+#: are made on x86_64 only (ensure_shared says so elsewhere).
 BUILD_MACHINE = ARCHES["x86_64"]
 
 
