@@ -42,6 +42,8 @@ COPY --from=native /usr/libexec/gcc/x86_64-linux-gnu/ /usr/libexec/gcc/x86_64-li
 # rustc, cargo, and gcc, as and ld under their x86_64-linux-gnu- names (the suite's versions).
 COPY --from=native /native-bin/ /usr/bin/
 COPY --from=zig / /opt/zig/
+# The one path zig's linker wrappers run (docker/maturin-from-path.sh says why).
+COPY --chmod=755 maturin-from-path /usr/local/bin/
 # x86_64's gcc looks for `as` and `ld` in its tool folder before PATH, where the image's own
 # binutils are. /lib64 holds x86_64's dynamic loader.
 RUN { [ -e /lib64 ] || ln -s usr/lib64 /lib64; } \

@@ -10,6 +10,8 @@ ARG QEMU_CPU
 RUN apt-get -o Acquire::Check-Valid-Until=false update \
  && apt-get install -y --no-install-recommends rustc cargo \
  && rm -rf /var/lib/apt/lists/*
-# zig, copied from addlist/zig (docker/native-tool.Dockerfile): the linker of maturin --zig.
+# zig, copied from addlist/zig (docker/native-tool.Dockerfile): the linker of maturin --zig;
+# and the one path its linker wrappers run (docker/maturin-from-path.sh says why).
 COPY --from=zig / /opt/zig/
+COPY --chmod=755 maturin-from-path /usr/local/bin/
 RUN ln -s /opt/zig/zig /usr/local/bin/zig && rustc --version && cargo --version && zig version

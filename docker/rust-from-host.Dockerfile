@@ -9,7 +9,9 @@ FROM ${BASE}
 # QEMU's CPU model, set by the factory when this image is built under emulation (see host.py).
 ARG QEMU_CPU
 COPY rust-toolchain/ /opt/rust/
-# zig, copied from addlist/zig (docker/native-tool.Dockerfile): the linker of maturin --zig.
+# zig, copied from addlist/zig (docker/native-tool.Dockerfile): the linker of maturin --zig;
+# and the one path its linker wrappers run (docker/maturin-from-path.sh says why).
 COPY --from=zig / /opt/zig/
+COPY --chmod=755 maturin-from-path /usr/local/bin/
 ENV PATH=/opt/rust/bin:${PATH}
 RUN ln -s /opt/zig/zig /usr/local/bin/zig && rustc --version && cargo --version && zig version

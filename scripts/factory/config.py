@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import PurePosixPath
 from typing import Literal
 
 from core import wheels
@@ -42,16 +43,20 @@ class Image:
 
     def container_environment(self, identifier: str) -> dict[str, str]:
         """What a build of `identifier` in this image adds to its container's environment.
-        With the cross Rust: where PyO3 finds the interpreter's sysconfig, because maturin
-        does not run the build interpreter when it cross-compiles. Only Debian's own
-        interpreters are in such images, so the folder is Debian's."""
-        if self.rust != "cross":
+        With Rust: the one path zig's linker wrappers run (docker/maturin-from-path.sh). With the
+        cross Rust also where PyO3 finds the interpreter's sysconfig, because maturin does not
+        run the build interpreter when it cross-compiles; only Debian's own interpreters are in
+        such images, so the folder is Debian's."""
+        if not self.rust:
             return {}
-        minor = wheels.Identifier.parse(identifier).version
-        if f"python{minor}" not in self.debian_pythons:
-            msg = f"{self.tag} has no Debian python{minor} for {identifier}"
-            raise ValueError(msg)
-        return {"PYO3_CROSS_LIB_DIR": f"/usr/lib/python{minor}"}
+        env = {ZIG_WRAPPER_VARIABLE: str(MATURIN_FROM_PATH)}
+        if self.rust == "cross":
+            minor = wheels.Identifier.parse(identifier).version
+            if f"python{minor}" not in self.debian_pythons:
+                msg = f"{self.tag} has no Debian python{minor} for {identifier}"
+                raise ValueError(msg)
+            env["PYO3_CROSS_LIB_DIR"] = f"/usr/lib/python{minor}"
+        return env
 
     @property
     def appended_environment(self) -> dict[str, str]:
@@ -65,6 +70,10 @@ class Image:
 (MATURIN_ARGS_VARIABLE,) = DISTRIBUTIONS["addlist-rs"].abi3_environment
 #: maturin's arguments for the Rust wheels built here (zig's linker, glibc 2.17 symbols).
 MATURIN_ZIG_ARGS = "--zig --compatibility manylinux2014"
+#: Where the Rust images have docker/maturin-from-path.sh, and the variable that names it to
+#: cargo-zigbuild's wrappers in place of the running maturin's own path.
+MATURIN_FROM_PATH = PurePosixPath("/usr/local/bin/maturin-from-path")
+ZIG_WRAPPER_VARIABLE = "CARGO_BIN_EXE_cargo-zigbuild"
 #: The suite whose x86_64 rustc, with each architecture's libstd-rust-dev, the cross images
 #: copy (rust="cross"); Cargo.toml's rust-version (1.85) is trixie's.
 CROSS_RUST_SUITE = "trixie"

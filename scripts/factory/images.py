@@ -29,7 +29,7 @@ from core.config import ARCHES, DEBIAN_MIRROR, WORK_DIR, Arch, pinned_requiremen
 from core.distributions import Distribution, SuiteScope
 from core.progress import PipelineError, run, say, step
 
-from .config import CROSS_RUST_SUITE, DOCKER_DIR, IMAGES, Image
+from .config import CROSS_RUST_SUITE, DOCKER_DIR, IMAGES, MATURIN_FROM_PATH, Image
 
 LABEL = "org.addlist.recipe"
 #: The interpreters of an image, as /opt/python lays them out (cp313-cp313), without the cp39
@@ -341,16 +341,17 @@ def build_image(
         msg = f"{image.tag} needs zig's image: ensure_shared() was not given it"
         raise PipelineError(msg)
     zig = shared.zig
+    wrapper = [(MATURIN_FROM_PATH.name, (DOCKER_DIR / f"{MATURIN_FROM_PATH.name}.sh").read_bytes())]
     if image.rust == "host":
         build_layer(
             client, image.arch, recipe="rust-from-host.Dockerfile", parent=image.python_tag,
-            tag=image.tag, build_args={"ZIG": zig}, files=[], toolchain=host_rust_sysroot(),
+            tag=image.tag, build_args={"ZIG": zig}, files=wrapper, toolchain=host_rust_sysroot(),
             also_from=[zig], rebuild=rebuild, emulation=emulation,
         )  # fmt: skip
     elif image.rust == "debian":
         build_layer(
             client, image.arch, recipe="rust-from-debian.Dockerfile", parent=image.python_tag,
-            tag=image.tag, build_args={"ZIG": zig}, files=[], also_from=[zig],
+            tag=image.tag, build_args={"ZIG": zig}, files=wrapper, also_from=[zig],
             rebuild=rebuild, emulation=emulation,
         )  # fmt: skip
     else:
@@ -365,7 +366,7 @@ def build_image(
                 "NATIVE_ROOTFS": native, "ZIG": zig, "DEBIAN_ARCH": image.arch.debian,
                 "RUST_TARGET": image.arch.rust,
             },
-            files=[], also_from=[native, zig], rebuild=rebuild, emulation=emulation,
+            files=wrapper, also_from=[native, zig], rebuild=rebuild, emulation=emulation,
         )  # fmt: skip
 
 

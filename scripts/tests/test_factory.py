@@ -436,13 +436,30 @@ def test_cross_rust_images_tell_pyo3_where_each_interpreter_is() -> None:
         for python in image.debian_pythons:
             minor = python.removeprefix("python")
             identifier = f"cp{minor.replace('.', '')}-manylinux_{image.arch.name}"
-            assert image.container_environment(identifier) == {
-                "PYO3_CROSS_LIB_DIR": f"/usr/lib/{python}"
-            }
+            env = image.container_environment(identifier)
+            assert env["PYO3_CROSS_LIB_DIR"] == f"/usr/lib/{python}"
         with pytest.raises(ValueError, match=r"no Debian python3\.12"):
             image.container_environment(f"cp312-manylinux_{image.arch.name}")
-    # Images without the cross Rust add nothing.
+    # Images without Rust add nothing.
     assert image_config.IMAGES[("addlist", "aarch64")][0].container_environment("cp39-x") == {}
+
+
+def test_zigs_linker_wrappers_run_one_path_in_every_rust_image() -> None:
+    # cargo fingerprints the linker's path: the wrappers' own must not change between runs.
+    script = image_config.DOCKER_DIR / f"{image_config.MATURIN_FROM_PATH.name}.sh"
+    assert 'exec -a "$0" maturin "$@"' in script.read_text()
+    for (distribution, arch), chosen in image_config.IMAGES.items():
+        for image in chosen:
+            minor = image.debian_pythons[0].removeprefix("python").replace(".", "")
+            env = image.container_environment(f"cp{minor}-manylinux_{arch}")
+            wrapper = env.get(image_config.ZIG_WRAPPER_VARIABLE)
+            assert (wrapper == str(image_config.MATURIN_FROM_PATH)) is bool(image.rust), image
+            assert bool(image.rust) == (distribution == "addlist-rs")
+    for recipe in ("rust-from-host", "rust-from-debian", "rust-cross-debian"):
+        text = (image_config.DOCKER_DIR / f"{recipe}.Dockerfile").read_text()
+        assert (
+            f"COPY --chmod=755 maturin-from-path {image_config.MATURIN_FROM_PATH.parent}/" in text
+        )
 
 
 def test_local_rust_wheels_are_linked_by_zig_for_the_oldest_glibc_and_c_ones_are_left_alone() -> (
