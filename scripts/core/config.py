@@ -26,11 +26,21 @@ class Arch:
     name: str  # cibuildwheel, auditwheel and wheel tags: x86_64, aarch64
     debian: str  # debootstrap, and OCI platforms unless `oci` says otherwise: amd64, arm64
     rust: str  # Rust's target: aarch64-unknown-linux-gnu
-    oci: str = ""  # where the OCI name differs from Debian's: 386 for i386
+    #: the Debian suites the archive serves for it, oldest (widest glibc) first
+    suites: tuple[str, ...] = ("bullseye", "bookworm", "trixie", "sid")
+    oci: str = ""  # where the OCI name differs from Debian's: 386 for i386, arm/v7 for armhf
+    #: auditwheel's oldest manylinux policy for it: the glibc the local Rust wheels link for
+    manylinux: str = "manylinux2014"
 
     @property
     def platform(self) -> str:
         return f"linux/{self.oci or self.debian}"
+
+    @property
+    def docker_arch(self) -> str:
+        """The architecture part of the OCI platform (arm for linux/arm/v7), as Docker and
+        setup-qemu name it."""
+        return self.platform.split("/")[1]
 
 
 #: The architectures the local pipeline has build images for.
@@ -38,6 +48,26 @@ ARCHES = {
     "x86_64": Arch("x86_64", "amd64", "x86_64-unknown-linux-gnu"),
     "aarch64": Arch("aarch64", "arm64", "aarch64-unknown-linux-gnu"),
     "i686": Arch("i686", "i386", "i686-unknown-linux-gnu", oci="386"),
+    # Debian's other release architectures; bullseye's archive serves only the four above, and
+    # riscv64 became a release architecture in trixie (manylinux starts at 2_31 for it).
+    "armv7l": Arch("armv7l", "armhf", "armv7-unknown-linux-gnueabihf", oci="arm/v7"),
+    "ppc64le": Arch(
+        "ppc64le",
+        "ppc64el",
+        "powerpc64le-unknown-linux-gnu",
+        suites=("bookworm", "trixie", "sid"),
+        oci="ppc64le",
+    ),
+    "s390x": Arch(
+        "s390x", "s390x", "s390x-unknown-linux-gnu", suites=("bookworm", "trixie", "sid")
+    ),
+    "riscv64": Arch(
+        "riscv64",
+        "riscv64",
+        "riscv64gc-unknown-linux-gnu",
+        suites=("trixie", "sid"),
+        manylinux="manylinux_2_31",
+    ),
 }
 #: What the main job and the rehearsal build without --arch, so that their time stays bounded;
 #: `--arch all` takes every one of ARCHES.

@@ -13,7 +13,14 @@ from .progress import PipelineError, run, say
 
 BINFMT = Path("/proc/sys/fs/binfmt_misc")
 #: The interpreter name binfmt_misc registers for each foreign architecture.
-QEMU_BINFMT = {"aarch64": "qemu-aarch64", "x86_64": "qemu-x86_64"}
+QEMU_BINFMT = {
+    "aarch64": "qemu-aarch64",
+    "x86_64": "qemu-x86_64",
+    "armv7l": "qemu-arm",
+    "ppc64le": "qemu-ppc64le",
+    "s390x": "qemu-s390x",
+    "riscv64": "qemu-riscv64",
+}
 #: (architecture, host) pairs whose programs the host's CPU runs itself: i386 on x86_64.
 RUNS_NATIVELY = {("i686", "x86_64")}
 #: qemu-user's CPU model (its QEMU_CPU variable) for emulated containers. The default aarch64

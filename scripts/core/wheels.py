@@ -224,8 +224,17 @@ def job_builds(
             replace(template, identifier=i, image=images[i] if images else None) for i in held
         ]
     if selection in {"all", "abi3"}:
+        # The abi3 wheel serves CPythons whose version-specific wheels `skip` leaves out; in
+        # the images made here it is built with the oldest interpreter they hold of those (on
+        # GitHub the floor's is always there): ppc64le's images start at 3.11.
+        candidates = held
+        if images is not None:
+            every = build_identifiers(
+                ROOT / distribution.folder, platform, arch, env={"CIBW_SKIP": ABI3_SKIP}
+            )
+            candidates = [i for i in every if i in images]
         by_platform: dict[str, list[str]] = {}
-        for identifier in held:
+        for identifier in candidates:
             parsed = Identifier.parse(identifier)
             if not parsed.free_threaded:
                 by_platform.setdefault(parsed.platform, []).append(identifier)

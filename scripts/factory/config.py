@@ -61,15 +61,22 @@ class Image:
     @property
     def appended_environment(self) -> dict[str, str]:
         """What this image's builds append to cibuildwheel's environment: every Rust image
-        has zig, and maturin links with it for glibc 2.17's symbols (manylinux2014), so a
-        local Rust wheel's tag no longer follows its suite's glibc."""
-        return {MATURIN_ARGS_VARIABLE: MATURIN_ZIG_ARGS} if self.rust else {}
+        has zig, and maturin links with it for the symbols of the architecture's oldest
+        manylinux policy (glibc 2.17 but on riscv64), so a local Rust wheel's tag no longer
+        follows its suite's glibc."""
+        return {MATURIN_ARGS_VARIABLE: maturin_zig_args(self.arch)} if self.rust else {}
 
 
 #: The variable that hands maturin its arguments: the one the Rust abi3 switch uses.
 (MATURIN_ARGS_VARIABLE,) = DISTRIBUTIONS["addlist-rs"].abi3_environment
-#: maturin's arguments for the Rust wheels built here (zig's linker, glibc 2.17 symbols).
-MATURIN_ZIG_ARGS = "--zig --compatibility manylinux2014"
+
+
+def maturin_zig_args(arch: Arch) -> str:
+    """maturin's arguments for the Rust wheels built here: zig's linker, and the glibc of the
+    architecture's oldest manylinux policy."""
+    return f"--zig --compatibility {arch.manylinux}"
+
+
 #: Where the Rust images have docker/maturin-from-path.sh, and the variable that names it to
 #: cargo-zigbuild's wrappers in place of the running maturin's own path.
 MATURIN_FROM_PATH = PurePosixPath("/usr/local/bin/maturin-from-path")
@@ -97,7 +104,20 @@ _SID_AARCH64 = Image("sid", ARCHES["aarch64"], ("python3.14", "python3.15"))
 _BULLSEYE_I686 = Image("bullseye", ARCHES["i686"], ("python3.9",))
 _TRIXIE_I686 = Image("trixie", ARCHES["i686"], ("python3.13",))
 _SID_I686 = Image("sid", ARCHES["i686"], ("python3.14", "python3.15"))
+# The other architectures get one image each, of the oldest suite served for them: their release
+# wheels are the floor's (cp39, armv7l only: no other has a Debian 3.9) and the abi3 wheel, which
+# the factory builds with the image's interpreter (core.wheels.job_builds), and free-threaded ones
+# (none here). Rust is the cross one, as on aarch64.
+_PORTS = {
+    name: Image(ARCHES[name].suites[0], ARCHES[name], (python,))
+    for name, python in (
+        ("armv7l", "python3.9"), ("ppc64le", "python3.11"), ("s390x", "python3.11"),
+        ("riscv64", "python3.13"),
+    )
+}  # fmt: skip
 IMAGES: dict[tuple[str, str], tuple[Image, ...]] = {
+    **{("addlist", name): (image,) for name, image in _PORTS.items()},
+    **{("addlist-rs", name): (replace(image, rust="cross"),) for name, image in _PORTS.items()},
     ("addlist", "x86_64"): (_BULLSEYE_X86_64, _SID_X86_64),
     ("addlist", "aarch64"): (_BULLSEYE_AARCH64, _TRIXIE_AARCH64, _SID_AARCH64),
     ("addlist-rs", "x86_64"): (

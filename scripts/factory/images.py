@@ -144,16 +144,22 @@ def docker_build(
         ],
         env={**os.environ, "DOCKER_BUILDKIT": "1"},
     )  # fmt: skip
+    inspect = ["docker", "image", "inspect", tag, "--format"]
     recorded = run(
-        ["docker", "image", "inspect", tag, "--format", "{{.Os}}/{{.Architecture}}"],
-        capture=True,
+        [*inspect, "{{.Os}}/{{.Architecture}}{{with .Variant}}/{{.}}{{end}}"], capture=True
     ).stdout.strip()
-    if recorded != arch.platform:
+    if not records_platform(recorded, arch):
         msg = (
             f"{tag} records {recorded}, not {arch.platform}: cibuildwheel would try to pull it. "
             "Build with a client that has BuildKit (Debian's /usr/bin/docker or buildx)."
         )
         raise PipelineError(msg)
+
+
+def records_platform(recorded: str, arch: Arch) -> bool:
+    """Whether an image's recorded os/architecture[/variant] is `arch`'s platform. A variant
+    counts where the platform names one (linux/arm/v7), not where the image adds one."""
+    return recorded.split("/")[: arch.platform.count("/") + 1] == arch.platform.split("/")
 
 
 def unmount_below(folder: Path) -> None:

@@ -401,7 +401,7 @@ class Rehearsal:
     def setup_qemu(self, _job: Job, with_: dict[str, Any]) -> str:
         """The binfmt_misc registration the factory does (host.ensure_emulation)."""
         # setup-qemu names platforms as Docker does (arm64), cibuildwheel as the kernel does.
-        names = {n: arch for arch in ARCHES.values() for n in (arch.name, arch.oci or arch.debian)}
+        names = {n: arch for arch in ARCHES.values() for n in (arch.name, arch.docker_arch)}
         platforms = [p.strip() for p in str(with_.get("platforms", "arm64")).split(",")]
         for platform in platforms:
             if platform not in names:

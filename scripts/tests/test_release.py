@@ -21,7 +21,7 @@ else:
     import tomli as tomllib
 
 from core import host, wheels
-from core.config import ROOT
+from core.config import ARCHES, ROOT
 from core.distributions import DISTRIBUTIONS
 from factory import config, images
 from release import __main__ as cli
@@ -470,9 +470,37 @@ def test_in_local_images_each_wheel_is_built_in_the_image_that_holds_its_python(
     assert env["CIBW_MANYLINUX_AARCH64_IMAGE"] == trixie
     assert env["CIBW_BUILD"] == "cp313-manylinux_aarch64"
     # The abi3 switch first, then the local images' own maturin arguments (zig).
+    zig = config.maturin_zig_args(ARCHES["aarch64"])
     for name, value in DISTRIBUTIONS["addlist-rs"].abi3_environment.items():
-        assert env[name] == f"{value} {config.MATURIN_ZIG_ARGS}"
+        assert env[name] == f"{value} {zig}"
     assert missing == []
+
+
+def test_where_no_local_image_holds_the_floor_the_abi3_wheel_is_built_with_the_oldest_held(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # ppc64le's images start at bookworm's 3.11; `skip` leaves out cp311's version-specific
+    # wheel there, but not the abi3 wheel built with it.
+    (bookworm,) = (image.tag for image in config.IMAGES[("addlist", "ppc64le")])
+    monkeypatch.setattr(images, "local_plan", lambda _images: {"cp311-manylinux_ppc64le": bookworm})
+    monkeypatch.setattr(host, "emulation_environment", lambda _arch, _machine: {})
+    monkeypatch.setenv("ADDLIST_IMAGES", "local")
+    argv = ["wheels", "--distribution", "addlist", "--platform", "linux", "--arch", "ppc64le"]
+    builds, missing = cli.job_builds(cli.parse([*argv, "--build", "all"]))
+    (abi3,) = builds
+    assert abi3.abi3
+    assert abi3.environment()["CIBW_BUILD"] == "cp311-manylinux_ppc64le"
+    assert abi3.environment()["CIBW_SKIP"] == wheels.ABI3_SKIP
+    assert "cp39-manylinux_ppc64le" in missing
+    assert "cp311-manylinux_ppc64le" not in missing
+
+
+def test_rehearsal_containers_only_of_suites_served_for_the_architecture() -> None:
+    chosen = rehearsal.cases(["ppc64le", "riscv64"], ["bullseye", "bookworm", "trixie", "sid"])
+    assert {(c.suite, c.arch.name) for c in chosen} == {
+        ("bookworm", "ppc64le"), ("trixie", "ppc64le"), ("sid", "ppc64le"),
+        ("trixie", "riscv64"), ("sid", "riscv64"),
+    }  # fmt: skip
 
 
 def test_the_rehearsal_skips_a_shard_no_local_image_can_build() -> None:

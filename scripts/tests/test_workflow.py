@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
+from core import host
 from core.config import ROOT
+from core.progress import PipelineError
 from release import workflow
 from release.resolution import load_yaml
 
@@ -254,3 +256,28 @@ def test_every_variable_a_run_step_reads_is_set(
     assigned = set(re.findall(r"(?:^|[\s;(])([A-Z][A-Z0-9_]*)=", script))
     unset = sorted(name for name in read - assigned - set(env) if not RUNNER_VARIABLES.match(name))
     assert not unset, f"{where} reads {unset}, which nothing sets"
+
+
+def test_the_qemu_stand_in_registers_every_platform_the_release_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registered: list[str] = []
+    monkeypatch.setattr(
+        host, "ensure_emulation", lambda arch, _machine: registered.append(arch.name)
+    )
+    release = load_yaml(ROOT / ".github" / "workflows" / "release.yml")
+    named = {
+        str(target["qemu"])
+        for target in release["jobs"]["wheels"]["strategy"]["matrix"]["target"]
+        if target.get("qemu")
+    }
+    assert {"arm64", "arm", "ppc64le", "s390x", "riscv64"} <= named
+    runner = workflow.Rehearsal(
+        write_workflow(tmp_path, "on: push\njobs: {}\n"), TAG, extra_env={}, folder=tmp_path / "r"
+    )
+    job = workflow.Job(workspace=tmp_path, log=tmp_path / "log", env={})
+    for name in sorted(named):
+        runner.setup_qemu(job, {"platforms": name})
+    assert set(registered) == {"aarch64", "armv7l", "ppc64le", "s390x", "riscv64"}
+    with pytest.raises(PipelineError, match="no local emulation of mips64le"):
+        runner.setup_qemu(job, {"platforms": "mips64le"})
