@@ -31,6 +31,12 @@ class Arch:
     oci: str = ""  # where the OCI name differs from Debian's: 386 for i386, arm/v7 for armhf
     #: auditwheel's oldest manylinux policy for it: the glibc the local Rust wheels link for
     manylinux: str = "manylinux2014"
+    qemu: str = ""  # where QEMU's name differs from `name`: arm for armv7l, i386 for i686
+
+    @property
+    def emulator(self) -> str:
+        """QEMU's user-mode emulator: its binfmt_misc entry, and with -static its program."""
+        return f"qemu-{self.qemu or self.name}"
 
     @property
     def platform(self) -> str:
@@ -47,10 +53,10 @@ class Arch:
 ARCHES = {
     "x86_64": Arch("x86_64", "amd64", "x86_64-unknown-linux-gnu"),
     "aarch64": Arch("aarch64", "arm64", "aarch64-unknown-linux-gnu"),
-    "i686": Arch("i686", "i386", "i686-unknown-linux-gnu", oci="386"),
+    "i686": Arch("i686", "i386", "i686-unknown-linux-gnu", oci="386", qemu="i386"),
     # Debian's other release architectures; bullseye's archive serves only the four above, and
     # riscv64 became a release architecture in trixie (manylinux starts at 2_31 for it).
-    "armv7l": Arch("armv7l", "armhf", "armv7-unknown-linux-gnueabihf", oci="arm/v7"),
+    "armv7l": Arch("armv7l", "armhf", "armv7-unknown-linux-gnueabihf", oci="arm/v7", qemu="arm"),
     "ppc64le": Arch(
         "ppc64le",
         "ppc64el",

@@ -86,7 +86,7 @@ BINFMT = Tool(
 def qemu(arch: Arch) -> Tool:
     """QEMU's user-mode emulator for containers of a foreign architecture."""
     return Tool(
-        name=f"QEMU for {arch.name}", probe=(f"qemu-{arch.name}-static",),
+        name=f"QEMU for {arch.name}", probe=(f"{arch.emulator}-static",),
         debian="qemu-user-static", system=True,
     )  # fmt: skip
 

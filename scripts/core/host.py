@@ -12,15 +12,6 @@ from .config import Arch
 from .progress import PipelineError, run, say
 
 BINFMT = Path("/proc/sys/fs/binfmt_misc")
-#: The interpreter name binfmt_misc registers for each foreign architecture.
-QEMU_BINFMT = {
-    "aarch64": "qemu-aarch64",
-    "x86_64": "qemu-x86_64",
-    "armv7l": "qemu-arm",
-    "ppc64le": "qemu-ppc64le",
-    "s390x": "qemu-s390x",
-    "riscv64": "qemu-riscv64",
-}
 #: (architecture, host) pairs whose programs the host's CPU runs itself: i386 on x86_64.
 RUNS_NATIVELY = {("i686", "x86_64")}
 #: qemu-user's CPU model (its QEMU_CPU variable) for emulated containers. The default aarch64
@@ -100,11 +91,11 @@ def ensure_emulation(arch: Arch, host_machine: str) -> None:
     """Registers QEMU for `arch` through binfmt_misc if it is foreign to this host."""
     if not emulated(arch, host_machine):
         return
-    entry = BINFMT / QEMU_BINFMT[arch.name]
+    entry = BINFMT / arch.emulator
     if not (BINFMT / "register").exists():
         run(["mount", "-t", "binfmt_misc", "binfmt_misc", str(BINFMT)], check=False)
     if not entry.exists() and shutil.which("update-binfmts"):
-        run(["update-binfmts", "--enable", QEMU_BINFMT[arch.name]], check=False)
+        run(["update-binfmts", "--enable", arch.emulator], check=False)
     if not entry.exists() or "enabled" not in entry.read_text():
         msg = (
             f"{arch.name} containers need QEMU user emulation registered with binfmt_misc. "
@@ -125,7 +116,7 @@ def emulation_environment(arch: Arch, host_machine: str) -> dict[str, str]:
     if not emulated(arch, host_machine) or arch.name not in FAST_QEMU_CPU:
         return {}
     model = FAST_QEMU_CPU[arch.name]
-    interpreter = _binfmt_field(BINFMT / QEMU_BINFMT[arch.name], "interpreter")
+    interpreter = _binfmt_field(BINFMT / arch.emulator, "interpreter")
     # Given a host program the way binfmt_misc would run it (also right for Debian's
     # "-binfmt-P" wrappers, which take the path and argv[0]), QEMU first sets up the CPU (an
     # unknown property fails there), then refuses the program: that refusal means success.
