@@ -21,7 +21,7 @@ RUN printf '%s\n' \
 
 # One "minor:tag" pair per interpreter, e.g. "3.13:cp313-cp313 3.14:cp314t-cp314t".
 ARG CPYTHONS
-COPY build-cpython.sh /usr/local/bin/
+COPY build-cpython.sh debian-source.sh /usr/local/bin/
 RUN bash /usr/local/bin/build-cpython.sh ${CPYTHONS}
 
 FROM ${BASE}

@@ -181,7 +181,8 @@ class Build:
                 container["CARGO_TARGET_DIR"] = f"{CARGO_TARGET_CACHE}/{self.identifier}-{abi}"
             env["CIBW_CONTAINER_ENGINE"] = container_engine(container, self.volumes)
             if self.image is not None:
-                env[f"CIBW_MANYLINUX_{self.arch.upper()}_IMAGE"] = self.image
+                kind = Identifier.parse(self.identifier).kind  # manylinux or musllinux
+                env[f"CIBW_{kind.upper()}_{self.arch.upper()}_IMAGE"] = self.image
         return env
 
 

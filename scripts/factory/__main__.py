@@ -20,8 +20,9 @@ from .options import ImageSource, Job, Options, parse
 
 ALWAYS_NOT_EXERCISED = [
     (
-        "musllinux: no musl-based image can be made here (Alpine's packages cannot be reached); "
-        "the GitHub workflow builds musllinux wheels with the official images"
+        "musllinux beyond x86_64 C: the local musllinux image (Debian's musl, CPython compiled "
+        "against it) is x86_64 only, and no Rust standard library for musl can be had here; the "
+        "GitHub workflow builds every musllinux wheel with the official images"
     ),
     "macOS and Windows wheels: only GitHub's own runners can build them (release workflow)",
 ]

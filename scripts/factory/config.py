@@ -27,15 +27,23 @@ class Image:
     debian_pythons: tuple[str, ...]
     cpythons: tuple[str, ...] = ()
     rust: Literal["host", "debian", "cross"] | None = None
+    #: musl: the suite's musl with CPythons compiled against it (docker/musllinux.Dockerfile),
+    #: whose wheels are musllinux ones
+    libc: Literal["glibc", "musl"] = "glibc"
+
+    @property
+    def kind(self) -> str:
+        """The wheels' platform kind, as in cibuildwheel's identifiers and images."""
+        return "musllinux" if self.libc == "musl" else "manylinux"
 
     @property
     def base_tag(self) -> str:
-        return f"addlist/manylinux-base:{self.suite}-{self.arch.name}"
+        return f"addlist/{self.kind}-base:{self.suite}-{self.arch.name}"
 
     @property
     def python_tag(self) -> str:
         """The base plus the compiled interpreters: the image C wheels are built in."""
-        return f"addlist/manylinux:{self.suite}-{self.arch.name}"
+        return f"addlist/{self.kind}:{self.suite}-{self.arch.name}"
 
     @property
     def tag(self) -> str:
@@ -97,6 +105,9 @@ COMPILED_CPYTHONS = ("3.11:cp311-cp311", "3.13:cp313-cp313")
 # CROSS_RUST_SUITE), so bullseye has it too: compiling under QEMU was most of a cold run.
 _BULLSEYE_X86_64 = Image("bullseye", ARCHES["x86_64"], ("python3.9",), COMPILED_CPYTHONS)
 _SID_X86_64 = Image("sid", ARCHES["x86_64"], ("python3.14", "python3.15"))
+# musllinux: no Alpine can be had here, so trixie's musl (1.2.5) with a CPython compiled
+# against it from trixie's source package (the one whose source downloads).
+_TRIXIE_X86_64_MUSL = Image("trixie", ARCHES["x86_64"], (), ("3.13:cp313-cp313",), libc="musl")
 _BULLSEYE_AARCH64 = Image("bullseye", ARCHES["aarch64"], ("python3.9",))
 _TRIXIE_AARCH64 = Image("trixie", ARCHES["aarch64"], ("python3.13",))
 _SID_AARCH64 = Image("sid", ARCHES["aarch64"], ("python3.14", "python3.15"))
@@ -118,7 +129,7 @@ _PORTS = {
 IMAGES: dict[tuple[str, str], tuple[Image, ...]] = {
     **{("addlist", name): (image,) for name, image in _PORTS.items()},
     **{("addlist-rs", name): (replace(image, rust="cross"),) for name, image in _PORTS.items()},
-    ("addlist", "x86_64"): (_BULLSEYE_X86_64, _SID_X86_64),
+    ("addlist", "x86_64"): (_BULLSEYE_X86_64, _SID_X86_64, _TRIXIE_X86_64_MUSL),
     ("addlist", "aarch64"): (_BULLSEYE_AARCH64, _TRIXIE_AARCH64, _SID_AARCH64),
     ("addlist-rs", "x86_64"): (
         replace(_BULLSEYE_X86_64, rust="host"),

@@ -43,7 +43,7 @@ def local_identifiers(image: Image) -> list[str]:
     """cibuildwheel build identifiers for the interpreters an image holds."""
     listing = run(["docker", "run", "--rm", image.tag, "sh", "-c", LIST_INTERPRETERS], capture=True)
     tags = sorted(listing.stdout.split(), key=version_order)
-    return [f"{tag.split('-')[0]}-manylinux_{image.arch.name}" for tag in tags]
+    return [f"{tag.split('-')[0]}-{image.kind}_{image.arch.name}" for tag in tags]
 
 
 def local_plan(chosen: tuple[Image, ...]) -> dict[str, str]:
@@ -269,6 +269,15 @@ def build_layer(
     shutil.rmtree(context)
 
 
+#: What a recipe that compiles CPython from Debian's sources copies from docker/.
+CPYTHON_SCRIPTS = ("build-cpython.sh", "debian-source.sh")
+
+
+def docker_files(*names: str) -> list[tuple[str, bytes]]:
+    """Files of docker/ for a build context, by name."""
+    return [(name, (DOCKER_DIR / name).read_bytes()) for name in names]
+
+
 def requirement_files() -> list[tuple[str, bytes]]:
     """The images' pinned requirements: one file per `image-*` dependency group."""
     return [
@@ -317,6 +326,20 @@ def build_image(
     """The base image, then the compiled CPythons, then the Rust toolchain, as needed."""
     rootfs = build_rootfs(client, image.suite, image.arch, rebuild=rebuild, emulation=emulation)
     cas = [(f"extra-ca/extra-ca-{i}.crt", p.read_bytes()) for i, p in enumerate(extra_ca_files())]
+    if image.libc == "musl":
+        if image.rust:
+            msg = f"{image.tag}: no Rust standard library for musl can be had here"
+            raise PipelineError(msg)
+        scripts = docker_files(*CPYTHON_SCRIPTS, "build-musl-libraries.sh", "musl-cc.sh")
+        build_layer(
+            client, image.arch, recipe="musllinux.Dockerfile", parent=rootfs,
+            tag=image.base_tag,
+            build_args={"ROOTFS": rootfs, "UV": shared.uv, "CPYTHONS": " ".join(image.cpythons)},
+            files=[*requirement_files(), ("extra-ca/.keep", b""), *cas, *scripts],
+            also_from=[shared.uv], rebuild=rebuild, emulation=emulation,
+        )  # fmt: skip
+        build_shim(client, image, rebuild=rebuild, emulation=emulation)
+        return
     build_layer(
         client, image.arch, recipe="manylinux.Dockerfile", parent=rootfs, tag=image.base_tag,
         build_args={
@@ -326,21 +349,14 @@ def build_image(
         rebuild=rebuild, emulation=emulation,
     )  # fmt: skip
     if image.cpythons:
-        script = (DOCKER_DIR / "build-cpython.sh").read_bytes()
         build_layer(
             client, image.arch, recipe="cpython.Dockerfile", parent=image.base_tag,
             tag=image.python_tag, build_args={"CPYTHONS": " ".join(image.cpythons)},
-            files=[*requirement_files(), ("build-cpython.sh", script)], rebuild=rebuild,
-            emulation=emulation,
-        )  # fmt: skip
-    elif "python3.9" not in image.debian_pythons:
-        build_layer(
-            client, image.arch, recipe="cibuildwheel-shim.Dockerfile", parent=image.base_tag,
-            tag=image.python_tag, build_args={}, files=[], rebuild=rebuild,
+            files=[*requirement_files(), *docker_files(*CPYTHON_SCRIPTS)], rebuild=rebuild,
             emulation=emulation,
         )  # fmt: skip
     else:
-        run(["docker", "tag", image.base_tag, image.python_tag])
+        build_shim(client, image, rebuild=rebuild, emulation=emulation)
     if not image.rust:
         return
     if shared.zig is None:
@@ -374,6 +390,18 @@ def build_image(
             },
             files=wrapper, also_from=[native, zig], rebuild=rebuild, emulation=emulation,
         )  # fmt: skip
+
+
+def build_shim(client: str, image: Image, *, rebuild: bool, emulation: dict[str, str]) -> None:
+    """The base image as the image wheels are built in, with cibuildwheel's cp39 path
+    (docker/cibuildwheel-shim.Dockerfile) where it has no CPython 3.9."""
+    if "python3.9" in image.debian_pythons:
+        run(["docker", "tag", image.base_tag, image.python_tag])
+        return
+    build_layer(
+        client, image.arch, recipe="cibuildwheel-shim.Dockerfile", parent=image.base_tag,
+        tag=image.python_tag, build_args={}, files=[], rebuild=rebuild, emulation=emulation,
+    )  # fmt: skip
 
 
 #: The build machine, whose programs run natively in every container: the recipes copy zig,

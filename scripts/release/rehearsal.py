@@ -431,8 +431,10 @@ def buildable_slots(arches: list[str]) -> set[wheelset.Slot]:
         for arch in arches:
             plan = images.local_plan(IMAGES[(distribution, arch)])
             buildable |= {wheelset.Slot(distribution, identifier) for identifier in plan}
-            if plan:
-                buildable.add(wheelset.Slot(distribution, f"abi3-manylinux_{arch}"))
+            buildable |= {
+                wheelset.Slot(distribution, f"abi3-{wheels.Identifier.parse(identifier).platform}")
+                for identifier in plan
+            }
     buildable.add(wheelset.Slot(wheelset.PURE_DISTRIBUTION, wheelset.PURE))
     return buildable
 

@@ -475,6 +475,9 @@ def test_zigs_linker_wrappers_run_one_path_in_every_rust_image() -> None:
     assert 'exec -a "$0" maturin "$@"' in script.read_text()
     for (distribution, arch), chosen in image_config.IMAGES.items():
         for image in chosen:
+            if not image.debian_pythons:
+                assert not image.rust  # only the musl image has none of Debian's
+                continue
             minor = image.debian_pythons[0].removeprefix("python").replace(".", "")
             env = image.container_environment(f"cp{minor}-manylinux_{arch}")
             wrapper = env.get(image_config.ZIG_WRAPPER_VARIABLE)
@@ -562,3 +565,27 @@ def test_local_images_on_another_build_machine_are_refused_with_the_way_out(
     monkeypatch.setattr("platform.machine", lambda: "aarch64")
     with pytest.raises(progress.PipelineError, match=r"x86_64 machine.*--images official"):
         images.ensure_shared("docker", [], rebuild=False)
+
+
+def test_the_musl_image_builds_musllinux_wheels_and_cibuildwheel_is_told_so() -> None:
+    (musl,) = [
+        image for chosen in image_config.IMAGES.values() for image in chosen if image.libc == "musl"
+    ]
+    assert musl.tag == "addlist/musllinux:trixie-x86_64"
+    assert not musl.rust  # no Rust standard library for musl here
+    build = wheels.Build(
+        distribution=DISTRIBUTIONS["addlist"],
+        platform="linux",
+        arch="x86_64",
+        identifier="cp313-musllinux_x86_64",
+        image=musl.tag,
+    )
+    env = build.environment()
+    assert env["CIBW_MUSLLINUX_X86_64_IMAGE"] == musl.tag
+    assert "CIBW_MANYLINUX_X86_64_IMAGE" not in env
+    manylinux = dataclasses.replace(build, identifier="cp313-manylinux_x86_64", image="x")
+    assert manylinux.environment()["CIBW_MANYLINUX_X86_64_IMAGE"] == "x"
+    # The recipe compiles CPython with the musl compiler, and auditwheel can tell it is musl.
+    recipe = (image_config.DOCKER_DIR / "musllinux.Dockerfile").read_text()
+    assert "ENV CC=musl-cc" in recipe
+    assert "/lib/libc.musl-$(uname -m).so.1" in recipe

