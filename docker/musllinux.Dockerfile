@@ -31,7 +31,7 @@ RUN echo force-unsafe-io > /etc/dpkg/dpkg.cfg.d/unsafe-io \
 # include folder gets the kernel's headers, which musl-gcc's specs leave out and OpenSSL and
 # CPython include. auditwheel recognises musl by /lib/libc.musl-<arch>.so.1, Alpine's name
 # for the loader (Debian's is /lib/ld-musl-<arch>.so.1; both are musl's libc.so).
-COPY musl-cc.sh /usr/local/bin/musl-cc
+COPY --chmod=755 musl-cc.sh /usr/local/bin/musl-cc
 RUN musl=/usr/include/$(uname -m)-linux-musl \
  && ln -s /usr/include/linux /usr/include/asm-generic "$musl/" \
  && ln -s "/usr/include/$(uname -m)-linux-gnu/asm" "$musl/asm" \

@@ -588,4 +588,6 @@ def test_the_musl_image_builds_musllinux_wheels_and_cibuildwheel_is_told_so() ->
     # The recipe compiles CPython with the musl compiler, and auditwheel can tell it is musl.
     recipe = (image_config.DOCKER_DIR / "musllinux.Dockerfile").read_text()
     assert "ENV CC=musl-cc" in recipe
+    # Build contexts are written without mode bits: the compiler wrapper must be made runnable.
+    assert "COPY --chmod=755 musl-cc.sh /usr/local/bin/musl-cc" in recipe
     assert "/lib/libc.musl-$(uname -m).so.1" in recipe
