@@ -41,15 +41,17 @@ ENV CC=musl-cc
 
 FROM toolchain AS compile
 ARG QEMU_CPU
-# The source suites (see cpython.Dockerfile): trixie's CPython 3.13 is the one that downloads;
-# OpenSSL, zlib and libffi come from whichever suite still serves a version.
+# The source suites (see cpython.Dockerfile): each source comes from the newest version a suite
+# still serves (docker/debian-source.sh). libffi's tarball is its git tree, so its configure is
+# made here, with autoconf, automake and libtool's macros (libltdl-dev).
 RUN printf '%s\n' \
       "deb-src http://deb.debian.org/debian bookworm main" \
       "deb-src http://deb.debian.org/debian trixie main" \
       "deb-src http://deb.debian.org/debian sid main" \
       > /etc/apt/sources.list.d/sources.list \
  && apt-get -o Acquire::Check-Valid-Until=false update \
- && apt-get install -y --no-install-recommends dpkg-dev xz-utils perl pkg-config autoconf automake libtool
+ && apt-get install -y --no-install-recommends \
+      dpkg-dev xz-utils perl pkg-config autoconf automake libtool libltdl-dev
 COPY build-musl-libraries.sh build-cpython.sh debian-source.sh /usr/local/bin/
 RUN bash /usr/local/bin/build-musl-libraries.sh /opt/musl
 # One "minor:tag" pair per interpreter, e.g. "3.13:cp313-cp313".
