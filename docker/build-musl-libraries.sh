@@ -13,14 +13,16 @@ work=$(mktemp -d)
 cd "$work"
 
 started=$SECONDS
-cd "$(unpack_source "$(fetch_source zlib)")"
+tarball=$(fetch_source zlib)
+cd "$(unpack_source "$tarball")"
 ./configure --static --prefix="$prefix" >configure.log 2>&1 || { tail -n 40 configure.log; exit 1; }
 make -j"$(nproc)" install >make.log 2>&1 || { tail -n 40 make.log; exit 1; }
 echo "== zlib: built in $((SECONDS - started)) s"
 
 cd "$work"
 started=$SECONDS
-cd "$(unpack_source "$(fetch_source libffi)")"
+tarball=$(fetch_source libffi)
+cd "$(unpack_source "$tarball")"
 # Debian's upstream tarball is the git tree: configure is made here.
 [ -x configure ] || ./autogen.sh >autogen.log 2>&1 || { tail -n 40 autogen.log; exit 1; }
 ./configure --prefix="$prefix" --disable-shared --enable-static --with-pic --disable-docs \
@@ -30,7 +32,8 @@ echo "== libffi: built in $((SECONDS - started)) s"
 
 cd "$work"
 started=$SECONDS
-cd "$(unpack_source "$(fetch_source openssl)")"
+tarball=$(fetch_source openssl)
+cd "$(unpack_source "$tarball")"
 # The system's certificates stay where Debian's ca-certificates writes them (/etc/ssl).
 ./Configure "linux-$(uname -m)" no-shared no-tests no-docs no-apps -fPIC --prefix="$prefix" \
     --libdir=lib --openssldir=/etc/ssl >configure.log 2>&1 || { tail -n 40 configure.log; exit 1; }

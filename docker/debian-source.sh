@@ -11,6 +11,7 @@ fetch_source() {
         if apt-get -o Acquire::Check-Valid-Until=false source --download-only \
             "$package=$version" >fetch.log 2>&1; then
             for tarball in "$package"_*.orig.tar.*; do
+                [ -e "$tarball" ] || continue # no match: the pattern itself
                 case $tarball in *.asc) ;; *) echo "$tarball" && return 0 ;; esac
             done
             echo "== $package $version has no upstream tarball" >&2

@@ -29,8 +29,8 @@ RUN echo force-unsafe-io > /etc/dpkg/dpkg.cfg.d/unsafe-io \
  && rm -rf /var/lib/apt/lists/*
 # Every C compilation goes through musl-cc (CMake and CPython's configure read CC). musl's
 # include folder gets the kernel's headers, which musl-gcc's specs leave out and OpenSSL and
-# CPython include. auditwheel recognises musl by /lib/libc.musl-<arch>.so.1, Alpine's name
-# for the loader (Debian's is /lib/ld-musl-<arch>.so.1; both are musl's libc.so).
+# CPython include. auditwheel takes the machine's libc to be musl where Alpine's name for the
+# loader, /lib/libc.musl-<arch>.so.1, exists (Debian names it /lib/ld-musl-<arch>.so.1).
 COPY --chmod=755 musl-cc.sh /usr/local/bin/musl-cc
 RUN musl=/usr/include/$(uname -m)-linux-musl \
  && ln -s /usr/include/linux /usr/include/asm-generic "$musl/" \
@@ -62,6 +62,11 @@ RUN CPPFLAGS=-I/opt/musl/include LDFLAGS=-L/opt/musl/lib PKG_CONFIG_PATH=/opt/mu
 
 FROM toolchain
 ARG QEMU_CPU
+# Debian's musl libc.so has no soname, so extensions record `NEEDED libc.so` (musl's loader
+# answers that name with itself, as Alpine's does); auditwheel cannot tell the libc from that,
+# nor from an abi3 module's file name, so the policy is named, as the official images do.
+ARG AUDITWHEEL_PLAT
+ENV AUDITWHEEL_PLAT=${AUDITWHEEL_PLAT}
 COPY --from=compile /opt/python/ /opt/python/
 COPY requirements/ /opt/_internal/requirements/
 # As in manylinux.Dockerfile: `build` in each interpreter, the tools environment (auditwheel,

@@ -29,7 +29,8 @@ class Arch:
     #: the Debian suites the archive serves for it, oldest (widest glibc) first
     suites: tuple[str, ...] = ("bullseye", "bookworm", "trixie", "sid")
     oci: str = ""  # where the OCI name differs from Debian's: 386 for i386, arm/v7 for armhf
-    #: auditwheel's oldest manylinux policy for it: the glibc the local Rust wheels link for
+    #: the policy the local Rust wheels link for (zig): manylinux2014, as the official images
+    #: give, where auditwheel has it for the architecture; else its oldest
     manylinux: str = "manylinux2014"
     qemu: str = ""  # where QEMU's name differs from `name`: arm for armv7l, i386 for i686
 

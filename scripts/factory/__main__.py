@@ -15,7 +15,7 @@ from core.distributions import Distribution, SuiteScope
 from core.progress import PipelineError, fail, logged_to, run_in_parallel, say, set_label, step
 
 from . import images
-from .config import IMAGES, Image
+from .config import Image, chosen_images
 from .options import ImageSource, Job, Options, parse
 
 ALWAYS_NOT_EXERCISED = [
@@ -38,14 +38,14 @@ def release_only_arches(distributions: Sequence[Distribution]) -> list[str]:
 
 
 def image_chains(
-    arches: Sequence[Arch], distributions: Sequence[Distribution]
+    arches: Sequence[Arch], distributions: Sequence[Distribution], *, musllinux: bool
 ) -> list[list[Image]]:
     """The chosen images grouped by (suite, architecture): the images of a group share their
     lower layers and are built one after the other; the groups are independent."""
     chains: dict[tuple[str, str], list[Image]] = {}
     for arch in arches:
         for distribution in distributions:
-            for image in IMAGES[(distribution.name, arch.name)]:
+            for image in chosen_images(distribution.name, arch.name, musllinux=musllinux):
                 chain = chains.setdefault((image.suite, arch.name), [])
                 if image not in chain:
                     chain.append(image)
@@ -53,7 +53,12 @@ def image_chains(
 
 
 def ensure_images(
-    arches: Sequence[Arch], distributions: Sequence[Distribution], *, rebuild: bool, jobs: int
+    arches: Sequence[Arch],
+    distributions: Sequence[Distribution],
+    *,
+    rebuild: bool,
+    jobs: int,
+    musllinux: bool = False,
 ) -> list[report.ImageRecord]:
     """Builds or reuses every image the chosen builds need, `jobs` (suite, architecture) groups
     at a time, each with its own log; returns what it did, for the report."""
@@ -64,7 +69,7 @@ def ensure_images(
         host.ensure_emulation(arch, machine)
         emulation[arch.name] = host.emulation_environment(arch, machine)
 
-    chains = image_chains(arches, distributions)
+    chains = image_chains(arches, distributions, musllinux=musllinux)
     shared = images.ensure_shared(
         client, [image for chain in chains for image in chain], rebuild=rebuild
     )
@@ -105,6 +110,11 @@ def run_wheels(options: Options) -> bool:
         stale.unlink()
     WHEELHOUSE.mkdir(exist_ok=True)
     not_exercised = list(ALWAYS_NOT_EXERCISED)
+    if not options.musllinux:
+        not_exercised.append(
+            "musllinux x86_64 C wheels: not chosen (--musllinux builds them here, in an image "
+            "whose OpenSSL and CPython are compiled against musl)"
+        )
     image_log: list[report.ImageRecord] = []
     records: list[wheels.WheelRecord] = []
 
@@ -128,13 +138,17 @@ def run_wheels(options: Options) -> bool:
         if local:
             with step("Build images"):
                 image_log = ensure_images(
-                    arches, distributions, rebuild=options.rebuild, jobs=options.jobs
-                )
+                    arches, distributions, rebuild=options.rebuild, jobs=options.jobs,
+                    musllinux=options.musllinux,
+                )  # fmt: skip
         else:
             for arch in arches:
                 host.ensure_emulation(arch, platform.machine())
         source = wheels.export_source()
-        builds = planned_builds(arches, distributions, local=local, not_exercised=not_exercised)
+        builds = planned_builds(
+            arches, distributions, local=local, musllinux=options.musllinux,
+            not_exercised=not_exercised,
+        )  # fmt: skip
         emulated = sorted({b.arch for b in builds if b.test_scope is SuiteScope.EMULATED})
         if emulated:
             not_exercised.append(
@@ -213,6 +227,7 @@ def planned_builds(
     distributions: Sequence[Distribution],
     *,
     local: bool,
+    musllinux: bool,
     not_exercised: list[str],
 ) -> list[wheels.Build]:
     """Every cibuildwheel run of the job: what the release workflow's wheel jobs run for Linux
@@ -225,7 +240,7 @@ def planned_builds(
             scope = SuiteScope.EMULATED if emulated else SuiteScope.FULL
             if local:
                 planned, missing = images.local_job_builds(
-                    distribution, arch, "all", test_scope=scope
+                    distribution, arch, "all", test_scope=scope, musllinux=musllinux
                 )
             else:
                 planned, missing = wheels.job_builds(
@@ -247,7 +262,9 @@ def run_images(options: Options) -> bool:
         msg = "building images needs a container engine: `apt-get install docker.io`"
         raise PipelineError(msg)
     chosen = options.arches, options.distributions
-    for line in ensure_images(*chosen, rebuild=options.rebuild, jobs=options.jobs):
+    for line in ensure_images(
+        *chosen, rebuild=options.rebuild, jobs=options.jobs, musllinux=options.musllinux
+    ):
         say(f"{line.tag}: {line.state} ({line.seconds} s)")
     return True
 

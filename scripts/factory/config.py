@@ -89,10 +89,15 @@ def maturin_zig_args(arch: Arch) -> str:
 #: cargo-zigbuild's wrappers in place of the running maturin's own path.
 MATURIN_FROM_PATH = PurePosixPath("/usr/local/bin/maturin-from-path")
 ZIG_WRAPPER_VARIABLE = "CARGO_BIN_EXE_cargo-zigbuild"
+#: auditwheel's policy for the musl images' wheels: trixie's musl is 1.2.5.
+MUSLLINUX_POLICY = "musllinux_1_2"
 #: The suite whose x86_64 rustc, with each architecture's libstd-rust-dev, the cross images
 #: copy (rust="cross"); Cargo.toml's rust-version (1.85) is trixie's.
 CROSS_RUST_SUITE = "trixie"
 
+
+#: Each suite's own CPython (sid has two: 3.14 and 3.15).
+DEBIAN_PYTHON = {"bullseye": "python3.9", "bookworm": "python3.11", "trixie": "python3.13"}
 
 # CPythons compiled from Debian's source packages ("minor:tag"): the versions whose sources
 # Debian's archive serves and no suite's binary package covers on bullseye's glibc.
@@ -105,8 +110,7 @@ COMPILED_CPYTHONS = ("3.11:cp311-cp311", "3.13:cp313-cp313")
 # CROSS_RUST_SUITE), so bullseye has it too: compiling under QEMU was most of a cold run.
 _BULLSEYE_X86_64 = Image("bullseye", ARCHES["x86_64"], ("python3.9",), COMPILED_CPYTHONS)
 _SID_X86_64 = Image("sid", ARCHES["x86_64"], ("python3.14", "python3.15"))
-# musllinux: no Alpine can be had here, so trixie's musl (1.2.5) with a CPython compiled
-# against it from trixie's source package (the one whose source downloads).
+# musllinux: no Alpine can be had here, so trixie's musl with a CPython compiled against it.
 _TRIXIE_X86_64_MUSL = Image("trixie", ARCHES["x86_64"], (), ("3.13:cp313-cp313",), libc="musl")
 _BULLSEYE_AARCH64 = Image("bullseye", ARCHES["aarch64"], ("python3.9",))
 _TRIXIE_AARCH64 = Image("trixie", ARCHES["aarch64"], ("python3.13",))
@@ -120,12 +124,9 @@ _SID_I686 = Image("sid", ARCHES["i686"], ("python3.14", "python3.15"))
 # the factory builds with the image's interpreter (core.wheels.job_builds), and free-threaded ones
 # (none here). Rust is the cross one, as on aarch64.
 _PORTS = {
-    name: Image(ARCHES[name].suites[0], ARCHES[name], (python,))
-    for name, python in (
-        ("armv7l", "python3.9"), ("ppc64le", "python3.11"), ("s390x", "python3.11"),
-        ("riscv64", "python3.13"),
-    )
-}  # fmt: skip
+    name: Image(ARCHES[name].suites[0], ARCHES[name], (DEBIAN_PYTHON[ARCHES[name].suites[0]],))
+    for name in ("armv7l", "ppc64le", "s390x", "riscv64")
+}
 IMAGES: dict[tuple[str, str], tuple[Image, ...]] = {
     **{("addlist", name): (image,) for name, image in _PORTS.items()},
     **{("addlist-rs", name): (replace(image, rust="cross"),) for name, image in _PORTS.items()},
@@ -146,3 +147,9 @@ IMAGES: dict[tuple[str, str], tuple[Image, ...]] = {
     # its repair fails: 3.14 and 3.15 get no local i686 Rust wheel (see README).
     ("addlist-rs", "i686"): (replace(_TRIXIE_I686, rust="debian"),),
 }
+
+
+def chosen_images(distribution: str, arch: str, *, musllinux: bool) -> tuple[Image, ...]:
+    """The images of a (distribution, architecture), the musl ones only when asked for: they
+    compile OpenSSL and CPython from nothing, which a cold default run cannot afford."""
+    return tuple(i for i in IMAGES[(distribution, arch)] if musllinux or i.libc != "musl")

@@ -29,7 +29,14 @@ from core.config import ARCHES, DEBIAN_MIRROR, WORK_DIR, Arch, pinned_requiremen
 from core.distributions import Distribution, SuiteScope
 from core.progress import PipelineError, run, say, step
 
-from .config import CROSS_RUST_SUITE, DOCKER_DIR, IMAGES, MATURIN_FROM_PATH, Image
+from .config import (
+    CROSS_RUST_SUITE,
+    DOCKER_DIR,
+    MATURIN_FROM_PATH,
+    MUSLLINUX_POLICY,
+    Image,
+    chosen_images,
+)
 
 LABEL = "org.addlist.recipe"
 #: The interpreters of an image, as /opt/python lays them out (cp313-cp313), without the cp39
@@ -57,12 +64,17 @@ def local_plan(chosen: tuple[Image, ...]) -> dict[str, str]:
 
 
 def local_job_builds(
-    distribution: Distribution, arch: Arch, selection: str, *, test_scope: SuiteScope
+    distribution: Distribution,
+    arch: Arch,
+    selection: str,
+    *,
+    test_scope: SuiteScope,
+    musllinux: bool = False,
 ) -> tuple[list[wheels.Build], list[str]]:
     """core.wheels.job_builds in the images made here: with the local cache volumes, QEMU's
     settings, and what each image adds to its builds' environment. The local main job and
     the release rehearsal (ADDLIST_IMAGES=local) both build this way."""
-    chosen = IMAGES[(distribution.name, arch.name)]
+    chosen = chosen_images(distribution.name, arch.name, musllinux=musllinux)
     planned, missing = wheels.job_builds(
         distribution, "linux", arch.name, selection, images=local_plan(chosen),
         test_scope=test_scope,
@@ -334,7 +346,10 @@ def build_image(
         build_layer(
             client, image.arch, recipe="musllinux.Dockerfile", parent=rootfs,
             tag=image.base_tag,
-            build_args={"ROOTFS": rootfs, "UV": shared.uv, "CPYTHONS": " ".join(image.cpythons)},
+            build_args={
+                "ROOTFS": rootfs, "UV": shared.uv, "CPYTHONS": " ".join(image.cpythons),
+                "AUDITWHEEL_PLAT": f"{MUSLLINUX_POLICY}_{image.arch.name}",
+            },
             files=[*requirement_files(), ("extra-ca/.keep", b""), *cas, *scripts],
             also_from=[shared.uv], rebuild=rebuild, emulation=emulation,
         )  # fmt: skip

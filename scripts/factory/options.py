@@ -36,6 +36,8 @@ class Options:
     images: ImageSource
     rebuild: bool
     jobs: int
+    #: also the musllinux wheels that have a local image (x86_64, C)
+    musllinux: bool = False
 
     @property
     def left_out(self) -> list[str]:
@@ -58,6 +60,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=ImageSource.LOCAL.value,
         help="local: images made here from Debian's archive (default); official: cibuildwheel's "
         "default manylinux/musllinux images, which need a container registry",
+    )
+    parser.add_argument(
+        "--musllinux",
+        action="store_true",
+        help="also the musllinux wheels that have a local image (x86_64, addlist): its musl "
+        "OpenSSL and CPython compile once, about 15 minutes",
     )
     parser.add_argument("--rebuild", action="store_true", help="rebuild the images from nothing")
     parser.add_argument(
@@ -85,6 +93,7 @@ def options(job: Job, args: argparse.Namespace) -> Options:
         images=ImageSource(args.images),
         rebuild=args.rebuild,
         jobs=args.jobs,
+        musllinux=args.musllinux,
     )
 
 

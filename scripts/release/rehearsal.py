@@ -45,7 +45,7 @@ from core.progress import PipelineError, run_in_parallel, say, step
 from core.wheels import pytest_summary
 from factory import images
 from factory.__main__ import ensure_images
-from factory.config import IMAGES
+from factory.config import chosen_images
 
 from . import gate, wheelset, workflow
 from .options import Event, RehearsalOptions
@@ -429,7 +429,8 @@ def buildable_slots(arches: list[str]) -> set[wheelset.Slot]:
     for distribution in DISTRIBUTIONS:
         buildable.add(wheelset.Slot(distribution, wheelset.SDIST))
         for arch in arches:
-            plan = images.local_plan(IMAGES[(distribution, arch)])
+            # The rehearsal builds no musllinux wheel: its image would double a cold run.
+            plan = images.local_plan(chosen_images(distribution, arch, musllinux=False))
             buildable |= {wheelset.Slot(distribution, identifier) for identifier in plan}
             buildable |= {
                 wheelset.Slot(distribution, f"abi3-{wheels.Identifier.parse(identifier).platform}")

@@ -24,6 +24,7 @@ from core.distributions import DISTRIBUTIONS, SuiteScope
 from factory import __main__ as factory_main
 from factory import config as image_config
 from factory import images
+from factory import options as factory_options
 
 WHEEL_PACKAGE = sorted(DISTRIBUTIONS["addlist"].package_files)
 
@@ -573,6 +574,11 @@ def test_the_musl_image_builds_musllinux_wheels_and_cibuildwheel_is_told_so() ->
     ]
     assert musl.tag == "addlist/musllinux:trixie-x86_64"
     assert not musl.rust  # no Rust standard library for musl here
+    # Only asked for (--musllinux): its compiles would double a cold default run.
+    assert musl not in image_config.chosen_images("addlist", "x86_64", musllinux=False)
+    assert musl in image_config.chosen_images("addlist", "x86_64", musllinux=True)
+    assert factory_options.parse(["wheels"]).musllinux is False
+    assert factory_options.parse(["wheels", "--musllinux"]).musllinux is True
     build = wheels.Build(
         distribution=DISTRIBUTIONS["addlist"],
         platform="linux",
@@ -588,6 +594,7 @@ def test_the_musl_image_builds_musllinux_wheels_and_cibuildwheel_is_told_so() ->
     # The recipe compiles CPython with the musl compiler, and auditwheel can tell it is musl.
     recipe = (image_config.DOCKER_DIR / "musllinux.Dockerfile").read_text()
     assert "ENV CC=musl-cc" in recipe
+    assert "ENV AUDITWHEEL_PLAT=${AUDITWHEEL_PLAT}" in recipe  # an abi3 module names no libc
     # Build contexts are written without mode bits: the compiler wrapper must be made runnable.
     assert "COPY --chmod=755 musl-cc.sh /usr/local/bin/musl-cc" in recipe
     assert "/lib/libc.musl-$(uname -m).so.1" in recipe
