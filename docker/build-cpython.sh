@@ -23,10 +23,10 @@ for pair in "$@"; do
     flags=(--prefix="$prefix" --with-ensurepip=install --disable-test-modules ${CPYTHON_CONFIGURE_FLAGS:-})
     case $tag in *t-*) flags+=(--disable-gil) ;; esac
     echo "== $tag: configure ${flags[*]}"
-    ./configure "${flags[@]}" >configure.log 2>&1 || { tail -n 40 configure.log; exit 1; }
+    logged configure.log ./configure "${flags[@]}"
     echo "== $tag: make -j$(nproc)"
-    make -j"$(nproc)" >make.log 2>&1 || { tail -n 40 make.log; exit 1; }
-    make install >install.log 2>&1 || { tail -n 40 install.log; exit 1; }
+    logged make.log make -j"$(nproc)"
+    logged install.log make install
     # cibuildwheel looks for bin/python and bin/pip, which `make install` names python3*.
     ln -sf python3 "$prefix/bin/python"
     ln -sf pip3 "$prefix/bin/pip"

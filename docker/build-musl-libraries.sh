@@ -10,35 +10,37 @@ source "$(dirname "$0")/debian-source.sh"
 prefix=$1
 export CC=musl-cc CFLAGS="-O2 -fPIC"
 work=$(mktemp -d)
-cd "$work"
+
+# enter_source PACKAGE: its upstream source, fetched and unpacked in $work, as the working folder.
+enter_source() {
+    cd "$work"
+    local tarball
+    tarball=$(fetch_source "$1")
+    cd "$(unpack_source "$tarball")"
+}
 
 started=$SECONDS
-tarball=$(fetch_source zlib)
-cd "$(unpack_source "$tarball")"
-./configure --static --prefix="$prefix" >configure.log 2>&1 || { tail -n 40 configure.log; exit 1; }
-make -j"$(nproc)" install >make.log 2>&1 || { tail -n 40 make.log; exit 1; }
+enter_source zlib
+logged configure.log ./configure --static --prefix="$prefix"
+logged make.log make -j"$(nproc)" install
 echo "== zlib: built in $((SECONDS - started)) s"
 
-cd "$work"
 started=$SECONDS
-tarball=$(fetch_source libffi)
-cd "$(unpack_source "$tarball")"
+enter_source libffi
 # Debian's upstream tarball is the git tree: configure is made here.
-[ -x configure ] || ./autogen.sh >autogen.log 2>&1 || { tail -n 40 autogen.log; exit 1; }
-./configure --prefix="$prefix" --disable-shared --enable-static --with-pic --disable-docs \
-    >configure.log 2>&1 || { tail -n 40 configure.log; exit 1; }
-make -j"$(nproc)" install >make.log 2>&1 || { tail -n 40 make.log; exit 1; }
+[ -x configure ] || logged autogen.log ./autogen.sh
+logged configure.log ./configure --prefix="$prefix" --disable-shared --enable-static --with-pic \
+    --disable-docs
+logged make.log make -j"$(nproc)" install
 echo "== libffi: built in $((SECONDS - started)) s"
 
-cd "$work"
 started=$SECONDS
-tarball=$(fetch_source openssl)
-cd "$(unpack_source "$tarball")"
+enter_source openssl
 # The system's certificates stay where Debian's ca-certificates writes them (/etc/ssl).
-./Configure "linux-$(uname -m)" no-shared no-tests no-docs no-apps -fPIC --prefix="$prefix" \
-    --libdir=lib --openssldir=/etc/ssl >configure.log 2>&1 || { tail -n 40 configure.log; exit 1; }
-make -j"$(nproc)" >make.log 2>&1 || { tail -n 40 make.log; exit 1; }
-make install_sw >install.log 2>&1 || { tail -n 40 install.log; exit 1; }
+logged configure.log ./Configure "linux-$(uname -m)" no-shared no-tests no-docs no-apps -fPIC \
+    --prefix="$prefix" --libdir=lib --openssldir=/etc/ssl
+logged make.log make -j"$(nproc)"
+logged install.log make install_sw
 echo "== openssl: built in $((SECONDS - started)) s"
 cd /
 rm -rf "$work"

@@ -1,5 +1,7 @@
 # shellcheck shell=bash
-# Sourced by the image scripts (bash). fetch_source PACKAGE downloads into the current folder
+# Sourced by the image scripts that build from Debian's source packages (bash).
+
+# fetch_source PACKAGE downloads into the current folder
 # the newest source package of PACKAGE that the archive's deb-src lines list and still serve,
 # and prints its upstream tarball's name. A mirror snapshot can list a version whose files are
 # already gone from its pool (sid moves fast, point releases replace security updates): then
@@ -29,4 +31,15 @@ fetch_source() {
 unpack_source() {
     tar -xf "$1"
     tar -tf "$1" | head -n 1 | cut -d/ -f1
+}
+
+# logged LOG COMMAND...: runs COMMAND with its output in LOG, and on failure shows LOG's end.
+logged() {
+    local log=$1
+    shift
+    "$@" >"$log" 2>&1 || {
+        tail -n 40 "$log"
+        echo "== failed: $* (log: $PWD/$log)" >&2
+        return 1
+    }
 }
