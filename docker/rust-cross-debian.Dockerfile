@@ -21,9 +21,15 @@ FROM --platform=linux/amd64 ${NATIVE_ROOTFS} AS native
 ARG QEMU_CPU
 # Debian's name for the image's architecture, e.g. arm64.
 ARG DEBIAN_ARCH
+# The standard library's rlibs are unpacked rather than installed: installing them would pull
+# in the image architecture's libc6 of the same version as the build machine's, a file a
+# mirror can lack (trixie's ppc64el libc6 answered 404 here); rustc needs only the rlibs.
 RUN dpkg --add-architecture "${DEBIAN_ARCH}" \
  && apt-get -o Acquire::Check-Valid-Until=false update \
- && apt-get install -y --no-install-recommends rustc cargo gcc libc6-dev "libstd-rust-dev:${DEBIAN_ARCH}" \
+ && apt-get install -y --no-install-recommends rustc cargo gcc libc6-dev \
+ && version=$(dpkg-query -W -f '${Version}' rustc) \
+ && cd /tmp && apt-get download "libstd-rust-dev:${DEBIAN_ARCH}=${version}" \
+ && dpkg-deb -x libstd-rust-dev_*.deb / && rm libstd-rust-dev_*.deb && cd / \
  && mkdir /native-bin \
  && cp -L /usr/bin/rustc /usr/bin/cargo /native-bin/ \
  && cp -L /usr/bin/gcc /native-bin/x86_64-linux-gnu-gcc \

@@ -30,7 +30,8 @@ class Arch:
     suites: tuple[str, ...] = ("bullseye", "bookworm", "trixie", "sid")
     oci: str = ""  # where the OCI name differs from Debian's: 386 for i386, arm/v7 for armhf
     #: the policy the local Rust wheels link for (zig): manylinux2014, as the official images
-    #: give, where auditwheel has it for the architecture; else its oldest
+    #: give, where auditwheel has it for the architecture and zig a glibc that old; else the
+    #: oldest of both
     manylinux: str = "manylinux2014"
     qemu: str = ""  # where QEMU's name differs from `name`: arm for armv7l, i386 for i686
 
@@ -64,6 +65,8 @@ ARCHES = {
         "powerpc64le-unknown-linux-gnu",
         suites=("bookworm", "trixie", "sid"),
         oci="ppc64le",
+        # zig: "unable to provide libc for target powerpc64le-linux-gnu.2.17"
+        manylinux="manylinux_2_28",
     ),
     "s390x": Arch(
         "s390x", "s390x", "s390x-unknown-linux-gnu", suites=("bookworm", "trixie", "sid")
