@@ -69,9 +69,8 @@ class Image:
     @property
     def appended_environment(self) -> dict[str, str]:
         """What this image's builds append to cibuildwheel's environment: every Rust image
-        has zig, and maturin links with it for the symbols of the architecture's oldest
-        manylinux policy (glibc 2.17 but on riscv64), so a local Rust wheel's tag no longer
-        follows its suite's glibc."""
+        has zig, and maturin links with it for the symbols of the architecture's policy
+        (Arch.manylinux), so a local Rust wheel's tag no longer follows its suite's glibc."""
         return {MATURIN_ARGS_VARIABLE: maturin_zig_args(self.arch)} if self.rust else {}
 
 
@@ -80,8 +79,8 @@ class Image:
 
 
 def maturin_zig_args(arch: Arch) -> str:
-    """maturin's arguments for the Rust wheels built here: zig's linker, and the glibc of the
-    architecture's oldest manylinux policy."""
+    """maturin's arguments for the Rust wheels built here: zig's linker, and the policy whose
+    glibc it links for (Arch.manylinux)."""
     return f"--zig --compatibility {arch.manylinux}"
 
 
