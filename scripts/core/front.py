@@ -14,9 +14,11 @@ exists.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import sysconfig
@@ -360,9 +362,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not env["PYTHONPATH"]:
         del env["PYTHONPATH"]
     say(f"nox {' '.join(command[1:])}")
-    done = subprocess.run(command, cwd=ROOT, env=env, check=False)
-    say("done" if done.returncode == 0 else f"FAILED (exit code {done.returncode})")
-    return done.returncode
+    returncode = run_as_group(command, cwd=ROOT, env=env)
+    say("done" if returncode == 0 else f"FAILED (exit code {returncode})")
+    return returncode
+
+
+def run_as_group(command: Sequence[str], *, cwd: Path, env: dict[str, str]) -> int:
+    """Runs `command` in a process group of its own and hands it every SIGINT, SIGTERM and
+    SIGHUP this process gets, then waits for it. Why: a `kill` of the front alone used to
+    leave nox, its debootstrap and its `docker build` clients running (BuildKit went on
+    building); the whole group now gets the signal, as a terminal's Ctrl-C always did."""
+    child = subprocess.Popen(list(command), cwd=cwd, env=env, start_new_session=True)
+
+    def forward(signum: int, _frame: object) -> None:
+        with contextlib.suppress(ProcessLookupError):  # the group is gone already
+            os.killpg(child.pid, signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, forward)
+    return child.wait()
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import signal
 import subprocess
 import sys
 import time
@@ -94,3 +95,41 @@ def test_the_readme_lists_exactly_the_prerequisites_the_front_checks() -> None:
     packages = {tool.debian for tool in (front.C_COMPILER, front.CARGO, front.RUSTFMT)}
     packages |= {front.CLIPPY.debian, front.GIT.debian}
     assert packages <= set(front.DEBIAN_PREREQUISITES)
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's zombie waits for PID 1, which in a container may
+    never reap it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_to_the_front_reaches_everything_it_started(tmp_path: Path, signum: int) -> None:
+    """A `kill` of the front alone must not leave nox or its `docker build` clients running."""
+    pid_file = tmp_path / "grandchild.pid"
+    # A Python parent, as nox is; a shell's `&` would make the sleep ignore SIGINT.
+    parent = (
+        "import subprocess; from pathlib import Path; child = subprocess.Popen(['sleep', '300']); "
+        f"Path({str(pid_file)!r}).write_text(str(child.pid)); child.wait()"
+    )
+    command = [sys.executable, "-c", parent]
+    script = (
+        "import os, sys; from pathlib import Path; from core import front; "
+        f"sys.exit(front.run_as_group({command!r}, cwd=Path('.'), env=dict(os.environ)))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts")}
+    the_front = subprocess.Popen([sys.executable, "-c", script], env=env)
+    deadline = time.monotonic() + 30
+    while not (pid_file.exists() and pid_file.read_text().strip()):
+        assert time.monotonic() < deadline, "the command never started"
+        time.sleep(0.05)
+    sleeper = int(pid_file.read_text())
+    the_front.send_signal(signum)
+    assert the_front.wait(timeout=30) != 0
+    deadline = time.monotonic() + 10
+    while running(sleeper):
+        assert time.monotonic() < deadline, f"the front's grandchild {sleeper} outlived it"
+        time.sleep(0.05)
