@@ -237,12 +237,22 @@ def condition(text: Any, context: dict[str, Any]) -> bool:
 # The event, the jobs and their order
 
 
+def git_head() -> str:
+    done = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
+    )
+    return done.stdout.strip()
+
+
 @dataclass(frozen=True, kw_only=True)
 class Event:
     """What starts the workflow: a pushed tag, or a manual run on a branch."""
 
     name: str  # push, workflow_dispatch
     ref: str  # refs/tags/v0.1.0, refs/heads/main
+    #: the commit the ref names, taken once: every job of a run checks out this one, as every
+    #: job of a tag push does, even if HEAD moves while the rehearsal runs
+    sha: str = field(default_factory=git_head)
 
     @property
     def ref_type(self) -> str:
@@ -260,15 +270,8 @@ class Event:
             "ref_name": self.ref_name,
             "workflow": workflow,
             "repository": "addlist/addlist",
-            "sha": git_head(),
+            "sha": self.sha,
         }
-
-
-def git_head() -> str:
-    done = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
-    )
-    return done.stdout.strip()
 
 
 def job_order(jobs: dict[str, Any]) -> list[str]:
@@ -362,16 +365,16 @@ class Rehearsal:
     # -- the stand-ins ------------------------------------------------------------------------
 
     def checkout(self, job: Job, _with: dict[str, Any]) -> str:
-        """A clean export of HEAD (what a checkout of the pushed tag gives)."""
+        """A clean export of the event's commit (what a checkout of the pushed tag gives)."""
         shutil.rmtree(job.workspace, ignore_errors=True)
         job.workspace.mkdir(parents=True)
         archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", "--format=tar", "HEAD"],
+            ["git", "-C", str(ROOT), "archive", "--format=tar", self.event.sha],
             capture_output=True,
             check=True,
         ).stdout
         subprocess.run(["tar", "-x", "-C", str(job.workspace)], input=archive, check=True)
-        return f"git archive HEAD ({git_head()[:12]})"
+        return f"git archive {self.event.sha[:12]}"
 
     def setup_python(self, job: Job, with_: dict[str, Any]) -> str:
         """A fresh virtual environment of each version asked for; the last one is `python`."""

@@ -5,6 +5,7 @@ stand-ins only for the actions it knows."""
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -281,3 +282,28 @@ def test_the_qemu_stand_in_registers_every_platform_the_release_names(
     assert set(registered) == {"aarch64", "armv7l", "ppc64le", "s390x", "riscv64"}
     with pytest.raises(PipelineError, match="no local emulation of mips64le"):
         runner.setup_qemu(job, {"platforms": "mips64le"})
+
+
+def test_every_checkout_exports_the_commit_the_run_started_at(tmp_path: Path) -> None:
+    """A tag names one commit: a commit made while the rehearsal runs must not reach its later
+    jobs. The event here names the repository's first commit, whose files differ from HEAD's."""
+    first = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-list", "--max-parents=0", "HEAD"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()[0]  # fmt: skip
+    files = subprocess.run(
+        ["git", "-C", str(ROOT), "ls-tree", "-r", "--name-only", first],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    path = write_workflow(
+        tmp_path,
+        "on: push\njobs:\n  j:\n    runs-on: ubuntu-24.04\n    steps:\n"
+        "      - uses: actions/checkout@0000000000000000000000000000000000000000\n",
+    )
+    event = workflow.Event(name="push", ref="refs/tags/v0.1.0", sha=first)
+    runner = workflow.Rehearsal(path, event, extra_env={}, folder=tmp_path / "run")
+    (result,) = runner.run()
+    assert result.result == "success", result.steps
+    (workspace,) = (tmp_path / "run").glob("**/j*/workspace")
+    exported = sorted(str(f.relative_to(workspace)) for f in workspace.rglob("*") if f.is_file())
+    assert exported == sorted(files)
