@@ -1,11 +1,14 @@
 #!/bin/sh
-# The C compiler of the musllinux images: Debian's musl-gcc (gcc with musl's specs), which
-# answers --print-multiarch as a musl toolchain would, since CPython's configure compares that
-# answer with the platform it detects (x86_64-linux-musl) and stops when they differ.
+# The C compiler of the musllinux images: Debian's <arch>-linux-musl-gcc (gcc with musl's
+# specs, from musl-dev), for the machine's architecture or MUSL_TARGET's (a cross compile on
+# the build machine, with gcc-<arch>-linux-gnu). It answers --print-multiarch as a musl
+# toolchain would, since CPython's configure compares that answer with the platform it detects
+# (aarch64-linux-musl, say) and stops when they differ.
+target=${MUSL_TARGET:-$(uname -m)}
 case "$*" in
 --print-multiarch)
-    echo "$(uname -m)-linux-musl"
+    echo "$target-linux-musl"
     exit 0
     ;;
 esac
-exec musl-gcc "$@"
+exec "$target-linux-musl-gcc" "$@"

@@ -95,8 +95,19 @@ MUSLLINUX_POLICY = "musllinux_1_2"
 CROSS_RUST_SUITE = "trixie"
 
 
-#: Each suite's own CPython (sid has two: 3.14 and 3.15).
-DEBIAN_PYTHON = {"bullseye": "python3.9", "bookworm": "python3.11", "trixie": "python3.13"}
+#: Each suite's own CPythons.
+DEBIAN_PYTHONS = {
+    "bullseye": ("python3.9",),
+    "bookworm": ("python3.11",),
+    "trixie": ("python3.13",),
+    "sid": ("python3.14", "python3.15"),
+}
+
+
+def debian_image(suite: str, arch: str, cpythons: tuple[str, ...] = ()) -> Image:
+    """An image with the suite's own CPythons (and compiled ones)."""
+    return Image(suite, ARCHES[arch], DEBIAN_PYTHONS[suite], cpythons)
+
 
 # CPythons compiled from Debian's source packages ("minor:tag"): the versions whose sources
 # Debian's archive serves and no suite's binary package covers on bullseye's glibc.
@@ -107,30 +118,37 @@ COMPILED_CPYTHONS = ("3.11:cp311-cp311", "3.13:cp313-cp313")
 # bullseye is the oldest suite served (glibc 2.31). Debian's own 3.14 and 3.15 exist only in
 # sid (glibc 2.42). aarch64's Rust is the cross one (trixie's x86_64 rustc, see
 # CROSS_RUST_SUITE), so bullseye has it too: compiling under QEMU was most of a cold run.
-_BULLSEYE_X86_64 = Image("bullseye", ARCHES["x86_64"], ("python3.9",), COMPILED_CPYTHONS)
-_SID_X86_64 = Image("sid", ARCHES["x86_64"], ("python3.14", "python3.15"))
-# musllinux: no Alpine can be had here, so trixie's musl with a CPython compiled against it.
+_BULLSEYE_X86_64 = debian_image("bullseye", "x86_64", COMPILED_CPYTHONS)
+_SID_X86_64 = debian_image("sid", "x86_64")
+# musllinux: no Alpine can be had here, so trixie's musl with a CPython compiled against it
+# (for aarch64 cross-compiled on the build machine: docker/musllinux.Dockerfile).
 _TRIXIE_X86_64_MUSL = Image("trixie", ARCHES["x86_64"], (), ("3.13:cp313-cp313",), libc="musl")
-_BULLSEYE_AARCH64 = Image("bullseye", ARCHES["aarch64"], ("python3.9",))
-_TRIXIE_AARCH64 = Image("trixie", ARCHES["aarch64"], ("python3.13",))
-_SID_AARCH64 = Image("sid", ARCHES["aarch64"], ("python3.14", "python3.15"))
+_TRIXIE_AARCH64_MUSL = replace(_TRIXIE_X86_64_MUSL, arch=ARCHES["aarch64"])
+_BULLSEYE_AARCH64 = debian_image("bullseye", "aarch64")
+_TRIXIE_AARCH64 = debian_image("trixie", "aarch64")
+_SID_AARCH64 = debian_image("sid", "aarch64")
 # i686 runs natively on an x86_64 host (a 32-bit Debian userland; cibuildwheel adds linux32).
-_BULLSEYE_I686 = Image("bullseye", ARCHES["i686"], ("python3.9",))
-_TRIXIE_I686 = Image("trixie", ARCHES["i686"], ("python3.13",))
-_SID_I686 = Image("sid", ARCHES["i686"], ("python3.14", "python3.15"))
+_BULLSEYE_I686 = debian_image("bullseye", "i686")
+_TRIXIE_I686 = debian_image("trixie", "i686")
+_SID_I686 = debian_image("sid", "i686")
 # The other architectures get one image each, of the oldest suite served for them: their release
 # wheels are the floor's (cp39, armv7l only: no other has a Debian 3.9) and the abi3 wheel, which
 # the factory builds with the image's interpreter (core.wheels.job_builds), and free-threaded ones
 # (none here). Rust is the cross one, as on aarch64.
 _PORTS = {
-    name: Image(ARCHES[name].suites[0], ARCHES[name], (DEBIAN_PYTHON[ARCHES[name].suites[0]],))
+    name: debian_image(ARCHES[name].suites[0], name)
     for name in ("armv7l", "ppc64le", "s390x", "riscv64")
 }
 IMAGES: dict[tuple[str, str], tuple[Image, ...]] = {
     **{("addlist", name): (image,) for name, image in _PORTS.items()},
     **{("addlist-rs", name): (replace(image, rust="cross"),) for name, image in _PORTS.items()},
     ("addlist", "x86_64"): (_BULLSEYE_X86_64, _SID_X86_64, _TRIXIE_X86_64_MUSL),
-    ("addlist", "aarch64"): (_BULLSEYE_AARCH64, _TRIXIE_AARCH64, _SID_AARCH64),
+    ("addlist", "aarch64"): (
+        _BULLSEYE_AARCH64,
+        _TRIXIE_AARCH64,
+        _SID_AARCH64,
+        _TRIXIE_AARCH64_MUSL,
+    ),
     ("addlist-rs", "x86_64"): (
         replace(_BULLSEYE_X86_64, rust="host"),
         replace(_SID_X86_64, rust="host"),
@@ -142,9 +160,11 @@ IMAGES: dict[tuple[str, str], tuple[Image, ...]] = {
     ),
     ("addlist", "i686"): (_BULLSEYE_I686, _TRIXIE_I686, _SID_I686),
     # rustup's toolchain here is x86_64-only, and bullseye's rustc (1.48) is too old for PyO3.
-    # sid's i386 build links symbols newer than auditwheel's newest i686 policy (2.41), so
-    # its repair fails: 3.14 and 3.15 get no local i686 Rust wheel (see README).
-    ("addlist-rs", "i686"): (replace(_TRIXIE_I686, rust="debian"),),
+    # zig links for manylinux2014 whatever the suite's glibc, so sid's build repairs too.
+    ("addlist-rs", "i686"): (
+        replace(_TRIXIE_I686, rust="debian"),
+        replace(_SID_I686, rust="debian"),
+    ),
 }
 
 

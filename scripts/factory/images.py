@@ -342,16 +342,22 @@ def build_image(
         if image.rust:
             msg = f"{image.tag}: no Rust standard library for musl can be had here"
             raise PipelineError(msg)
-        scripts = docker_files(*CPYTHON_SCRIPTS, "build-musl-libraries.sh", "musl-cc.sh")
+        scripts = docker_files(
+            *CPYTHON_SCRIPTS, "build-musl-libraries.sh", "musl-cc.sh", "musl-headers.sh"
+        )
+        # The interpreter is compiled on the build machine, in its root filesystem of the suite.
+        native = build_rootfs(client, image.suite, BUILD_MACHINE, rebuild=rebuild, emulation={})
         build_layer(
             client, image.arch, recipe="musllinux.Dockerfile", parent=rootfs,
             tag=image.base_tag,
             build_args={
-                "ROOTFS": rootfs, "UV": shared.uv, "CPYTHONS": " ".join(image.cpythons),
+                "ROOTFS": rootfs, "NATIVE_ROOTFS": native, "UV": shared.uv,
+                "TARGET": image.arch.name, "DEBIAN_ARCH": image.arch.debian,
+                "CPYTHONS": " ".join(image.cpythons),
                 "AUDITWHEEL_PLAT": f"{MUSLLINUX_POLICY}_{image.arch.name}",
             },
             files=[*requirement_files(), ("extra-ca/.keep", b""), *cas, *scripts],
-            also_from=[shared.uv], rebuild=rebuild, emulation=emulation,
+            also_from=[shared.uv, native], rebuild=rebuild, emulation=emulation,
         )  # fmt: skip
         build_shim(client, image, rebuild=rebuild, emulation=emulation)
         return

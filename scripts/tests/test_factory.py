@@ -571,14 +571,17 @@ def test_local_images_on_another_build_machine_are_refused_with_the_way_out(
 
 
 def test_the_musl_image_builds_musllinux_wheels_and_cibuildwheel_is_told_so() -> None:
-    (musl,) = [
+    musl, musl_aarch64 = [
         image for chosen in image_config.IMAGES.values() for image in chosen if image.libc == "musl"
     ]
     assert musl.tag == "addlist/musllinux:trixie-x86_64"
-    assert not musl.rust  # no Rust standard library for musl here
-    # Only asked for (--musllinux): its compiles would double a cold default run.
-    assert musl not in image_config.chosen_images("addlist", "x86_64", musllinux=False)
-    assert musl in image_config.chosen_images("addlist", "x86_64", musllinux=True)
+    assert musl_aarch64.tag == "addlist/musllinux:trixie-aarch64"
+    for image in (musl, musl_aarch64):
+        assert not image.rust  # no Rust standard library for musl here
+        # Only asked for (--musllinux): its compiles would double a cold default run.
+        arch = image.arch.name
+        assert image not in image_config.chosen_images("addlist", arch, musllinux=False)
+        assert image in image_config.chosen_images("addlist", arch, musllinux=True)
     assert factory_options.parse(["wheels"]).musllinux is False
     assert factory_options.parse(["wheels", "--musllinux"]).musllinux is True
     build = wheels.Build(
@@ -603,3 +606,10 @@ def test_the_musl_image_builds_musllinux_wheels_and_cibuildwheel_is_told_so() ->
     # Build contexts are written without mode bits: the compiler wrapper must be made runnable.
     assert "COPY --chmod=755 musl-cc.sh /usr/local/bin/musl-cc" in recipe
     assert "/lib/libc.musl-$(uname -m).so.1" in recipe
+    # The interpreter is compiled on the build machine (for aarch64 a cross compile, which
+    # musl-cc and the library script must both be told of), and gets pip on the target.
+    assert "FROM --platform=linux/amd64 ${NATIVE_ROOTFS} AS compile" in recipe
+    assert "ENV CC=musl-cc MUSL_TARGET=${TARGET}" in recipe
+    assert '"$python" -m ensurepip' in recipe
+    wrapper = (image_config.DOCKER_DIR / "musl-cc.sh").read_text()
+    assert 'exec "$target-linux-musl-gcc"' in wrapper
