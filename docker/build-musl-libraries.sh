@@ -16,7 +16,7 @@ host=()
 if [ "$target" != "$(uname -m)" ]; then
     # The cross binutils archive the objects; configure scripts are told the host.
     export AR=$target-linux-gnu-ar RANLIB=$target-linux-gnu-ranlib
-    host=(--host="$target-linux-musl")
+    host=(--build="$(gcc -dumpmachine)" --host="$target-linux-musl")
     echo "== cross-compiling for $target-linux-musl on $(uname -m)"
 fi
 work=$(mktemp -d)

@@ -11,4 +11,9 @@ case "$*" in
     exit 0
     ;;
 esac
+# Debian's gcc for arm64 calls out to libgcc's atomics helpers, whose set-up calls glibc's
+# __getauxval, which musl lacks (the link of OpenSSL's providers failed on it): inline atomics.
+case $target in
+aarch64) set -- -mno-outline-atomics "$@" ;;
+esac
 exec "$target-linux-musl-gcc" "$@"

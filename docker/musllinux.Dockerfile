@@ -72,17 +72,22 @@ COPY build-musl-libraries.sh build-cpython.sh debian-source.sh musl-headers.sh /
 ENV CC=musl-cc MUSL_TARGET=${TARGET}
 RUN bash /usr/local/bin/musl-headers.sh "${TARGET}" \
  && bash /usr/local/bin/build-musl-libraries.sh /opt/musl
-# One "minor:tag" pair per interpreter, e.g. "3.13:cp313-cp313". A cross build has no pip yet
+# One "minor:tag" pair per interpreter, e.g. "3.13:cp313-cp313". configure cannot run the
+# target's programs in a cross build, so it is told what they would find (a /dev/ptmx, a
+# working getaddrinfo for IPv6) and which binutils to use (their names exist in the target
+# image too, where the build's recorded settings are read again). A cross build has no pip yet
 # (the final stage runs ensurepip); its import check runs the new interpreter under QEMU.
+# pkg-config sees only the musl libraries, not the build machine's glibc ones.
 ARG CPYTHONS
 RUN for pair in ${CPYTHONS}; do \
       flags=--with-openssl=/opt/musl; \
       if [ "${TARGET}" != "$(uname -m)" ]; then \
         flags="$flags --build=$(gcc -dumpmachine) --host=${TARGET}-linux-musl \
-          --with-build-python=python${pair%%:*} --with-ensurepip=no \
+          --with-build-python=python${pair%%:*} --with-ensurepip=no --enable-ipv6 \
+          AR=${TARGET}-linux-gnu-ar READELF=${TARGET}-linux-gnu-readelf \
           ac_cv_file__dev_ptmx=yes ac_cv_file__dev_ptc=no"; \
       fi; \
-      CPPFLAGS=-I/opt/musl/include LDFLAGS=-L/opt/musl/lib PKG_CONFIG_PATH=/opt/musl/lib/pkgconfig \
+      CPPFLAGS=-I/opt/musl/include LDFLAGS=-L/opt/musl/lib PKG_CONFIG_LIBDIR=/opt/musl/lib/pkgconfig \
       CPYTHON_CONFIGURE_FLAGS="$flags" CPYTHON_MODULES="ssl zlib ctypes" \
       bash /usr/local/bin/build-cpython.sh "$pair" || exit 1; \
     done

@@ -367,20 +367,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     return returncode
 
 
+#: What a terminal or `kill` sends to end a run: the front hands each to nox's process group.
+FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+
+
 def run_as_group(command: Sequence[str], *, cwd: Path, env: dict[str, str]) -> int:
-    """Runs `command` in a process group of its own and hands it every SIGINT, SIGTERM and
-    SIGHUP this process gets, then waits for it. Why: a `kill` of the front alone used to
-    leave nox, its debootstrap and its `docker build` clients running (BuildKit went on
-    building); the whole group now gets the signal, as a terminal's Ctrl-C always did."""
-    child = subprocess.Popen(list(command), cwd=cwd, env=env, start_new_session=True)
+    """Runs `command` in a process group of its own and hands it every FORWARDED_SIGNALS one
+    this process gets, then waits for it. Why: a `kill` of the front alone used to leave nox,
+    its debootstrap and its `docker build` clients running (BuildKit went on building); the
+    whole group now gets the signal, as a terminal's Ctrl-C always did. The handlers are in
+    place before the child starts, so no signal falls between; the child starts with the
+    default dispositions (exec resets caught signals), even where the front's were ignored."""
+    group: list[int] = []  # the child's pid, once it exists
+    pending: list[int] = []
 
     def forward(signum: int, _frame: object) -> None:
+        if not group:
+            pending.append(signum)
+            return
         with contextlib.suppress(ProcessLookupError):  # the group is gone already
-            os.killpg(child.pid, signum)
+            os.killpg(group[0], signum)
 
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, forward)
-    return child.wait()
+    previous = {signum: signal.signal(signum, forward) for signum in FORWARDED_SIGNALS}
+    try:
+        child = subprocess.Popen(list(command), cwd=cwd, env=env, start_new_session=True)
+        group.append(child.pid)
+        for signum in pending:
+            forward(signum, None)
+        return child.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 if __name__ == "__main__":

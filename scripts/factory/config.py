@@ -90,9 +90,11 @@ MATURIN_FROM_PATH = PurePosixPath("/usr/local/bin/maturin-from-path")
 ZIG_WRAPPER_VARIABLE = "CARGO_BIN_EXE_cargo-zigbuild"
 #: auditwheel's policy for the musl images' wheels: trixie's musl is 1.2.5.
 MUSLLINUX_POLICY = "musllinux_1_2"
-#: The suite whose x86_64 rustc, with each architecture's libstd-rust-dev, the cross images
-#: copy (rust="cross"); Cargo.toml's rust-version (1.85) is trixie's.
-CROSS_RUST_SUITE = "trixie"
+#: The suite whose build-machine (x86_64) compilers cross-compile for the emulated
+#: architectures: its rustc with each architecture's libstd-rust-dev (rust="cross"; Cargo.toml's
+#: rust-version, 1.85, is trixie's), and its gcc-<arch>-linux-gnu with musl-dev:<arch> for the
+#: musl images, which are of this suite so that both sides have one musl.
+CROSS_SUITE = "trixie"
 
 
 #: Each suite's own CPythons.
@@ -117,12 +119,12 @@ COMPILED_CPYTHONS = ("3.11:cp311-cp311", "3.13:cp313-cp313")
 # first image that holds its interpreter, so the oldest glibc (the widest tag) wins.
 # bullseye is the oldest suite served (glibc 2.31). Debian's own 3.14 and 3.15 exist only in
 # sid (glibc 2.42). aarch64's Rust is the cross one (trixie's x86_64 rustc, see
-# CROSS_RUST_SUITE), so bullseye has it too: compiling under QEMU was most of a cold run.
+# CROSS_SUITE), so bullseye has it too: compiling under QEMU was most of a cold run.
 _BULLSEYE_X86_64 = debian_image("bullseye", "x86_64", COMPILED_CPYTHONS)
 _SID_X86_64 = debian_image("sid", "x86_64")
 # musllinux: no Alpine can be had here, so trixie's musl with a CPython compiled against it
 # (for aarch64 cross-compiled on the build machine: docker/musllinux.Dockerfile).
-_TRIXIE_X86_64_MUSL = Image("trixie", ARCHES["x86_64"], (), ("3.13:cp313-cp313",), libc="musl")
+_TRIXIE_X86_64_MUSL = Image(CROSS_SUITE, ARCHES["x86_64"], (), ("3.13:cp313-cp313",), libc="musl")
 _TRIXIE_AARCH64_MUSL = replace(_TRIXIE_X86_64_MUSL, arch=ARCHES["aarch64"])
 _BULLSEYE_AARCH64 = debian_image("bullseye", "aarch64")
 _TRIXIE_AARCH64 = debian_image("trixie", "aarch64")

@@ -30,7 +30,7 @@ from core.distributions import Distribution, SuiteScope
 from core.progress import PipelineError, run, say, step
 
 from .config import (
-    CROSS_RUST_SUITE,
+    CROSS_SUITE,
     DOCKER_DIR,
     MATURIN_FROM_PATH,
     MUSLLINUX_POLICY,
@@ -311,8 +311,8 @@ class Shared:
 
 
 def ensure_shared(client: str, chosen: list[Image], *, rebuild: bool) -> Shared:
-    """uv's image; zig's if a chosen image has Rust; the cross compiler's root filesystem if
-    one has the cross Rust."""
+    """uv's image; zig's if a chosen image has Rust; the build machine's root filesystem of
+    CROSS_SUITE if one has the cross Rust or musl (whose interpreter is compiled there)."""
     machine = platform.machine()
     if machine != BUILD_MACHINE.name:
         msg = (
@@ -324,10 +324,8 @@ def ensure_shared(client: str, chosen: list[Image], *, rebuild: bool) -> Shared:
     return Shared(
         uv=build_uv(client, rebuild=rebuild),
         zig=build_zig(client, rebuild=rebuild) if any(i.rust for i in chosen) else None,
-        cross_rootfs=build_rootfs(
-            client, CROSS_RUST_SUITE, ARCHES["x86_64"], rebuild=rebuild, emulation={}
-        )
-        if any(i.rust == "cross" for i in chosen)
+        cross_rootfs=build_rootfs(client, CROSS_SUITE, BUILD_MACHINE, rebuild=rebuild, emulation={})
+        if any(i.rust == "cross" or i.libc == "musl" for i in chosen)
         else None,
     )
 
@@ -346,7 +344,10 @@ def build_image(
             *CPYTHON_SCRIPTS, "build-musl-libraries.sh", "musl-cc.sh", "musl-headers.sh"
         )
         # The interpreter is compiled on the build machine, in its root filesystem of the suite.
-        native = build_rootfs(client, image.suite, BUILD_MACHINE, rebuild=rebuild, emulation={})
+        native = shared.cross_rootfs
+        if native is None or image.suite != CROSS_SUITE:
+            msg = f"{image.tag} is compiled in the build machine's {CROSS_SUITE}: not given it"
+            raise PipelineError(msg)
         build_layer(
             client, image.arch, recipe="musllinux.Dockerfile", parent=rootfs,
             tag=image.base_tag,

@@ -474,6 +474,8 @@ def rehearse(options: RehearsalOptions) -> bool:
     if not host.docker_available():
         msg = "the rehearsal builds and installs in containers: it needs Docker (`apt-get install docker.io`)"
         raise PipelineError(msg)
+    # The commit every job checks out, taken before the images (an hour, cold) are made.
+    sha = workflow.git_head()
     version = project_version()
     REHEARSAL_DIR.mkdir(parents=True, exist_ok=True)
     with step("Build images (the local stand-in for the official manylinux images)"):
@@ -494,9 +496,9 @@ def rehearse(options: RehearsalOptions) -> bool:
     index = PackageIndex(REHEARSAL_DIR)
     try:
         event = (
-            workflow.Event(name="push", ref=f"refs/tags/v{version}")
+            workflow.Event(name="push", ref=f"refs/tags/v{version}", sha=sha)
             if options.event is Event.TAG
-            else workflow.Event(name="workflow_dispatch", ref="refs/heads/main")
+            else workflow.Event(name="workflow_dispatch", ref="refs/heads/main", sha=sha)
         )
         stand_in_env = {
             "ADDLIST_IMAGES": "local",  # release wheels: the images made here

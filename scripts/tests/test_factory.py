@@ -456,7 +456,7 @@ def test_cross_rust_images_tell_pyo3_where_each_interpreter_is() -> None:
     ]
     emulated = {name for name, arch in config.ARCHES.items() if host.emulated(arch, "x86_64")}
     assert {image.arch.name for image in cross} == emulated
-    # bullseye too: the compiler comes from CROSS_RUST_SUITE, so CPython 3.9 gets Rust wheels.
+    # bullseye too: the compiler comes from CROSS_SUITE, so CPython 3.9 gets Rust wheels.
     assert {image.suite for image in cross} == {"bullseye", "bookworm", "trixie", "sid"}
     for image in cross:
         for python in image.debian_pythons:

@@ -106,9 +106,15 @@ def running(pid: int) -> bool:
         return False
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_a_signal_to_the_front_reaches_everything_it_started(tmp_path: Path, signum: int) -> None:
-    """A `kill` of the front alone must not leave nox or its `docker build` clients running."""
+@pytest.mark.parametrize(
+    ("signum", "ignored_before"),
+    [(signal.SIGTERM, False), (signal.SIGINT, False), (signal.SIGINT, True)],
+)
+def test_a_signal_to_the_front_reaches_everything_it_started(
+    tmp_path: Path, signum: int, ignored_before: bool
+) -> None:
+    """A `kill` of the front alone must not leave nox or its `docker build` clients running,
+    even when the front itself started with SIGINT ignored (a shell's `&` does that)."""
     pid_file = tmp_path / "grandchild.pid"
     # A Python parent, as nox is; a shell's `&` would make the sleep ignore SIGINT.
     parent = (
@@ -116,20 +122,27 @@ def test_a_signal_to_the_front_reaches_everything_it_started(tmp_path: Path, sig
         f"Path({str(pid_file)!r}).write_text(str(child.pid)); child.wait()"
     )
     command = [sys.executable, "-c", parent]
+    ignore = f"signal.signal({int(signum)}, signal.SIG_IGN); " if ignored_before else ""
     script = (
-        "import os, sys; from pathlib import Path; from core import front; "
+        f"import os, signal, sys; {ignore}from pathlib import Path; from core import front; "
         f"sys.exit(front.run_as_group({command!r}, cwd=Path('.'), env=dict(os.environ)))"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts")}
     the_front = subprocess.Popen([sys.executable, "-c", script], env=env)
-    deadline = time.monotonic() + 30
-    while not (pid_file.exists() and pid_file.read_text().strip()):
-        assert time.monotonic() < deadline, "the command never started"
-        time.sleep(0.05)
-    sleeper = int(pid_file.read_text())
-    the_front.send_signal(signum)
-    assert the_front.wait(timeout=30) != 0
-    deadline = time.monotonic() + 10
-    while running(sleeper):
-        assert time.monotonic() < deadline, f"the front's grandchild {sleeper} outlived it"
-        time.sleep(0.05)
+    sleeper = 0
+    try:
+        deadline = time.monotonic() + 30
+        while not (pid_file.exists() and pid_file.read_text().strip()):
+            assert time.monotonic() < deadline, "the command never started"
+            time.sleep(0.05)
+        sleeper = int(pid_file.read_text())
+        the_front.send_signal(signum)
+        assert the_front.wait(timeout=30) != 0
+        deadline = time.monotonic() + 10
+        while running(sleeper):
+            assert time.monotonic() < deadline, f"the front's grandchild {sleeper} outlived it"
+            time.sleep(0.05)
+    finally:
+        for pid in (the_front.pid, sleeper):
+            if pid and running(pid):
+                os.kill(pid, signal.SIGKILL)
