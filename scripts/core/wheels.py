@@ -115,11 +115,18 @@ def container_engine(environment: Mapping[str, str], volumes: Mapping[str, str])
 
 def cache_volumes(arch: str) -> dict[str, str]:
     """The local pipeline's caches across runs: pip's and cargo's downloads and cargo's build
-    output (per architecture: the compiled crates differ)."""
+    output (per architecture: the compiled crates differ). Cargo's whole home is the volume,
+    not only its registry: the lock that keeps two cargos from unpacking one crate at once
+    (`.package-cache`) lives there, and with the registry alone shared, two builds at a time
+    on a cold volume failed ("failed to unpack package ... .cargo-ok: File exists")."""
     return {
         f"addlist-cache-{arch}": "/root/.cache",
-        "addlist-cargo-registry": "/root/.cargo/registry",
+        "addlist-cargo-home": CARGO_HOME,
     }
+
+
+#: CARGO_HOME in the images (the images put nothing there: their Rust is in /opt or /usr).
+CARGO_HOME = "/root/.cargo"
 
 
 #: CIBW_SKIP of an abi3 run: free-threaded CPython cannot load abi3 wheels. It replaces the

@@ -381,6 +381,14 @@ def test_without_a_cpu_reading_only_the_long_rule_applies() -> None:
     assert wheels.stuck(1200, 0, samples, None, stall_seconds=1200, quiet_seconds=300)
 
 
+def test_concurrent_builds_share_cargos_lock_with_its_downloads() -> None:
+    """Cargo locks its package cache with $CARGO_HOME/.package-cache: a volume holding only
+    the registry let two containers unpack one crate at once."""
+    mounts = wheels.cache_volumes("x86_64").values()
+    assert wheels.CARGO_HOME in mounts
+    assert not [m for m in mounts if m.startswith(f"{wheels.CARGO_HOME}/")]
+
+
 def test_each_run_labels_its_containers() -> None:
     assert wheels.labelled_engine(None, "r1") == "docker; create_args: --label=org.addlist.run=r1"
     engine = wheels.container_engine({}, wheels.cache_volumes("x86_64"))
