@@ -20,9 +20,10 @@ from .options import ImageSource, Job, Options, parse
 
 ALWAYS_NOT_EXERCISED = [
     (
-        "musllinux beyond x86_64 C: the local musllinux image (Debian's musl, CPython compiled "
-        "against it) is x86_64 only, and no Rust standard library for musl can be had here; the "
-        "GitHub workflow builds every musllinux wheel with the official images"
+        "musllinux beyond x86_64 and aarch64 C: the local musllinux images (Debian's musl, "
+        "CPython compiled against it) are of those two, and no Rust standard library for musl "
+        "can be had here; the GitHub workflow builds every musllinux wheel with the official "
+        "images"
     ),
     "macOS and Windows wheels: only GitHub's own runners can build them (release workflow)",
 ]
@@ -112,8 +113,8 @@ def run_wheels(options: Options) -> bool:
     not_exercised = list(ALWAYS_NOT_EXERCISED)
     if not options.musllinux:
         not_exercised.append(
-            "musllinux x86_64 C wheels: not chosen (--musllinux builds them here, in an image "
-            "whose OpenSSL and CPython are compiled against musl)"
+            "musllinux x86_64 and aarch64 C wheels: not chosen (--musllinux builds them here, "
+            "in images whose OpenSSL and CPython are compiled against musl)"
         )
     image_log: list[report.ImageRecord] = []
     records: list[wheels.WheelRecord] = []

@@ -64,8 +64,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--musllinux",
         action="store_true",
-        help="also the musllinux wheels that have a local image (x86_64, addlist): its musl "
-        "OpenSSL and CPython compile once, about 15 minutes",
+        help="also the musllinux wheels that have a local image (x86_64 and aarch64, addlist): "
+        "their musl OpenSSL and CPython compile once, about 15 minutes each",
     )
     parser.add_argument("--rebuild", action="store_true", help="rebuild the images from nothing")
     parser.add_argument(
