@@ -239,21 +239,30 @@ def refusal_checks(index: PackageIndex, files: list[Path]) -> list[UploadCheck]:
     return results
 
 
-def build_images(cases_: list[Case]) -> None:
+def build_images(cases_: list[Case]) -> dict[Case, str]:
+    """Each container's image; returns the cases whose image could not be made, with why, so
+    that one (a mirror that lacks a suite's newest packages for one architecture, say) fails
+    its own container and the others still run."""
     client = host.build_client()
+    failed: dict[Case, str] = {}
     for case in cases_:
         host.ensure_emulation(case.arch, os.uname().machine)
         emulation = host.emulation_environment(case.arch, os.uname().machine)
-        rootfs = images.build_rootfs(
-            client, case.suite, case.arch, rebuild=False, emulation=emulation
-        )
         recipe = (
             "rehearsal-build.Dockerfile" if case.mode is Install.SDIST else "rehearsal.Dockerfile"
         )
-        images.build_layer(
-            client, case.arch, recipe=recipe, parent=rootfs, tag=case.image, build_args={},
-            files=[], rebuild=False, emulation=emulation,
-        )  # fmt: skip
+        try:
+            rootfs = images.build_rootfs(
+                client, case.suite, case.arch, rebuild=False, emulation=emulation
+            )
+            images.build_layer(
+                client, case.arch, recipe=recipe, parent=rootfs, tag=case.image, build_args={},
+                files=[], rebuild=False, emulation=emulation,
+            )  # fmt: skip
+        except PipelineError as error:
+            say(f"{case.name}: its image could not be made: {str(error).splitlines()[0]}")
+            failed[case] = str(error)
+    return failed
 
 
 def best_wheel(tags: list[str], wheels: list[Path], distribution: str) -> str:
@@ -526,9 +535,13 @@ def rehearse(options: RehearsalOptions) -> bool:
             wheels = [f for f in files if f.name.endswith(".whl")]
             chosen = cases(arches, list(options.suites))
             with step(f"Images for {len(chosen)} containers"):
-                build_images(chosen)
-            outcomes = run_in_parallel(
-                chosen,
+                unmade = build_images(chosen)
+            outcomes = [
+                Outcome(case.name, problems=[f"its image could not be made: {why}"])
+                for case, why in unmade.items()
+            ]
+            outcomes += run_in_parallel(
+                [case for case in chosen if case not in unmade],
                 lambda case: run_case(case, index, wheels, version),
                 jobs=options.jobs,
                 first=lambda case: host.emulated(case.arch, platform.machine()),

@@ -23,6 +23,7 @@ else:
 from core import host, wheels
 from core.config import ARCHES, ROOT
 from core.distributions import DISTRIBUTIONS
+from core.progress import PipelineError
 from factory import config, images
 from release import __main__ as cli
 from release import gate, rehearsal, wheelset
@@ -501,6 +502,30 @@ def test_rehearsal_containers_only_of_suites_served_for_the_architecture() -> No
         ("bookworm", "ppc64le"), ("trixie", "ppc64le"), ("sid", "ppc64le"),
         ("trixie", "riscv64"), ("sid", "riscv64"),
     }  # fmt: skip
+
+
+def test_a_container_whose_image_cannot_be_made_fails_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The mirror here lacked trixie's newest ppc64el packages: that container must fail with
+    the reason, and the other containers still get their images."""
+    chosen = rehearsal.cases(["ppc64le", "riscv64"], ["trixie"])
+    layers: list[str] = []
+
+    def rootfs(_client: str, suite: str, arch: Any, **_: Any) -> str:
+        if arch.name == "ppc64le":
+            msg = "`debootstrap --arch=ppc64el trixie` failed with exit code 1"
+            raise PipelineError(msg)
+        return f"addlist/rootfs:{suite}-{arch.debian}"
+
+    monkeypatch.setattr(host, "build_client", lambda: "docker")
+    monkeypatch.setattr(host, "ensure_emulation", lambda *_: None)
+    monkeypatch.setattr(images, "build_rootfs", rootfs)
+    monkeypatch.setattr(images, "build_layer", lambda *_, tag, **__: layers.append(tag))
+    unmade = rehearsal.build_images(chosen)
+    assert [case.arch.name for case in unmade] == ["ppc64le"]
+    assert "debootstrap" in next(iter(unmade.values()))
+    assert layers == [c.image for c in chosen if c.arch.name == "riscv64"]
 
 
 def test_the_rehearsal_skips_a_shard_no_local_image_can_build() -> None:
