@@ -178,13 +178,16 @@ class PackageIndex:
         self.log.close()
 
 
-def twine_upload(index: PackageIndex, files: list[Path], password: str) -> tuple[int, str]:
+def twine_upload(url: str, files: list[Path], password: str) -> tuple[int, str]:
+    """twine's upload to `url` as USER. The password goes in twine's environment variable, as
+    the publish job gives it: on the command line a token beginning with "-" (urlsafe tokens
+    can) was taken for an option, and twine stopped at "expected one argument"."""
     done = subprocess.run(
         [
             "twine", "upload", "--non-interactive", "--disable-progress-bar",
-            "--repository-url", index.upload_url, "--username", USER, "--password", password,
-            *map(str, files),
+            "--repository-url", url, *map(str, files),
         ],
+        env={**os.environ, "TWINE_USERNAME": USER, "TWINE_PASSWORD": password},
         capture_output=True,
         text=True,
         check=False,
@@ -205,7 +208,7 @@ class UploadCheck:
 def refusal_checks(index: PackageIndex, files: list[Path]) -> list[UploadCheck]:
     """After the publish job's upload: the two uploads the index must refuse."""
     results = []
-    code, text = twine_upload(index, files[:1], secrets.token_urlsafe(8))
+    code, text = twine_upload(index.upload_url, files[:1], secrets.token_urlsafe(8))
     results.append(
         UploadCheck(
             what="upload with a wrong password",
@@ -222,7 +225,7 @@ def refusal_checks(index: PackageIndex, files: list[Path]) -> list[UploadCheck]:
             detail=f"{len(files)} files in the index",
         )
     )
-    code, text = twine_upload(index, files[:1], index.password)
+    code, text = twine_upload(index.upload_url, files[:1], index.password)
     # pypiserver answers 400 and says why in its log; PyPI would answer 400 "File already exists".
     said = index.log_path.read_text()
     results.append(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import fnmatch
 import re
 import sys
+import zipfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -574,3 +575,23 @@ def test_images_without_uv_build_and_test_with_pip(distribution: str) -> None:
                 before_test = override.get("before-test", before_test)
         assert frontend == "build", identifier
         assert not before_test.startswith("uv "), identifier
+
+
+def test_a_password_that_looks_like_an_option_reaches_the_index(tmp_path: Path) -> None:
+    """Urlsafe tokens can begin with "-": on twine's command line one was taken for an option
+    (a rehearsal's re-upload check failed on "expected one argument")."""
+    wheel = tmp_path / "pkg-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr(
+            "pkg-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\n"
+        )
+        archive.writestr(
+            "pkg-1.0.dist-info/WHEEL",
+            "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        )
+        archive.writestr("pkg-1.0.dist-info/RECORD", "")
+    closed = f"http://127.0.0.1:{rehearsal.free_port()}/"  # nothing listens there
+    code, text = rehearsal.twine_upload(closed, [wheel], "-starts-like-an-option")
+    assert code != 0
+    assert "expected one argument" not in text
+    assert "Connection" in text or "refused" in text, text
